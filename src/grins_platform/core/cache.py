@@ -1,0 +1,121 @@
+"""JSON cache on Redis that fails open: with Redis away, reads miss and writes skip."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any, Final
+
+from fastapi import Depends, Request
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from grins_platform.core.log_config import DomainLogger
+
+log = DomainLogger("cache", "redis")
+KEY_PREFIX: Final = "grins:cache:"
+_SCAN_BATCH: Final = 500
+_MISSING: Final = object()
+
+CacheTimer = Callable[[str, float], None]
+
+
+class Cache:
+    """``get``/``set`` JSON values with a TTL, and invalidate a key or a prefix.
+
+    Every operation is wrapped: a Redis error (refused, timeout) is logged at WARNING
+    and treated as a miss, so the request is still served from the database.
+    """
+
+    def __init__(self, redis: Redis, *, timer: CacheTimer | None = None) -> None:
+        self.redis = redis
+        self._timer = timer
+
+    def _key(self, key: str) -> str:
+        return KEY_PREFIX + key
+
+    def _observe(self, op: str, started: float) -> None:
+        if self._timer is not None:
+            self._timer(op, (time.perf_counter() - started) * 1000)
+
+    async def get(self, key: str) -> Any | None:
+        """The cached value, or ``None`` on a miss or when Redis is unreachable."""
+        started = time.perf_counter()
+        try:
+            raw = await self.redis.get(self._key(key))
+        except (RedisError, OSError) as exc:
+            log.detected("get_unavailable", key=key, error=type(exc).__name__)
+            return None
+        finally:
+            self._observe("get", started)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    async def set(self, key: str, value: Any, ttl_seconds: int) -> bool:
+        """Store ``value`` as JSON for ``ttl_seconds``; False when Redis is away."""
+        started = time.perf_counter()
+        try:
+            await self.redis.set(
+                self._key(key), json.dumps(value, default=str), ex=ttl_seconds
+            )
+        except (RedisError, OSError) as exc:
+            log.detected("set_unavailable", key=key, error=type(exc).__name__)
+            return False
+        finally:
+            self._observe("set", started)
+        return True
+
+    async def invalidate(self, key: str) -> bool:
+        """Drop one key."""
+        try:
+            await self.redis.delete(self._key(key))
+        except (RedisError, OSError) as exc:
+            log.detected("invalidate_unavailable", key=key, error=type(exc).__name__)
+            return False
+        return True
+
+    async def invalidate_prefix(self, prefix: str) -> int:
+        """Drop every key starting with ``prefix``; returns how many went."""
+        removed = 0
+        try:
+            batch: list[str] = []
+            keys: AsyncIterator[str] = self.redis.scan_iter(  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+                match=self._key(prefix) + "*", count=_SCAN_BATCH
+            )
+            async for key in keys:
+                batch.append(key)
+                if len(batch) >= _SCAN_BATCH:
+                    removed += int(await self.redis.unlink(*batch))
+                    batch = []
+            if batch:
+                removed += int(await self.redis.unlink(*batch))
+        except (RedisError, OSError) as exc:
+            log.detected(
+                "invalidate_unavailable", prefix=prefix, error=type(exc).__name__
+            )
+        return removed
+
+    async def get_or_set(
+        self, key: str, ttl_seconds: int, produce: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """The cached value, or ``produce()``'s result stored for next time."""
+        cached = await self.get(key)
+        if cached is not None:
+            return cached
+        value = await produce()
+        await self.set(key, value, ttl_seconds)
+        return value
+
+
+def get_cache(request: Request) -> Cache:
+    """The application's cache."""
+    cache: Cache = request.app.state.cache
+    return cache
+
+
+CacheDep = Annotated[Cache, Depends(get_cache)]

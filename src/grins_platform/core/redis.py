@@ -1,0 +1,37 @@
+"""Async Redis client with connect and read timeouts, made in the lifespan."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from redis.asyncio import Redis
+
+from grins_platform.core.config import Settings
+
+
+def create_redis(settings: Settings, url: str | None = None) -> Redis:
+    """A pooled client for ``REDIS_URL`` that gives up quickly when Redis is away."""
+    target = url or settings.redis_url
+    if target is None:
+        msg = "no Redis URL: start the embedded Redis first"
+        raise RuntimeError(msg)
+    client: Redis = Redis.from_url(  # pyright: ignore[reportUnknownMemberType]
+        target,
+        socket_connect_timeout=settings.redis_connect_timeout,
+        socket_timeout=settings.redis_socket_timeout,
+        max_connections=settings.redis_max_connections,
+        decode_responses=True,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
+    return client
+
+
+def get_redis(request: Request) -> Redis:
+    """The application's Redis client."""
+    client: Redis = request.app.state.redis
+    return client
+
+
+RedisDep = Annotated[Redis, Depends(get_redis)]

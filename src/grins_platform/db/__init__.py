@@ -1,0 +1,1 @@
+"""Database layer: engine, sessions, repositories, unit of work, migrations."""

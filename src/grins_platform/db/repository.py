@@ -1,0 +1,66 @@
+"""Repository base: all SQL lives in repositories, and repositories never commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grins_platform.db.base import Base
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+class Repository(Generic[ModelT]):
+    """Common data access for one model. Subclasses set ``model``.
+
+    Statements are logged (with duration) by the engine's query logging, so every
+    repository gets the seed's query logging without doing anything.
+    """
+
+    model: ClassVar[type[Base]]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, entity_id: uuid.UUID, *, for_update: bool = False
+    ) -> ModelT | None:
+        """The row with this id, optionally locked ``FOR UPDATE``."""
+        stmt: Select[Any] = select(self.model).where(
+            self.model.id == entity_id  # type: ignore[attr-defined]
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        result = await self.session.execute(stmt)
+        row: ModelT | None = result.scalar_one_or_none()
+        return row
+
+    async def add(self, entity: ModelT) -> ModelT:
+        """Stage a new row and flush it so defaults and constraints apply now."""
+        self.session.add(entity)
+        await self.session.flush()
+        return entity
+
+    async def delete(self, entity: ModelT) -> None:
+        """Delete a row (soft deletes are the subclass's business)."""
+        await self.session.delete(entity)
+        await self.session.flush()
+
+    async def count(self, stmt: Select[Any]) -> int:
+        """Rows ``stmt`` would return."""
+        total = await self.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery())
+        )
+        return int(total or 0)
+
+    async def page(
+        self, stmt: Select[Any], *, limit: int, offset: int
+    ) -> Sequence[ModelT]:
+        """One page of ``stmt``'s rows."""
+        result = await self.session.execute(stmt.limit(limit).offset(offset))
+        rows: Sequence[ModelT] = result.scalars().all()
+        return rows

@@ -1,0 +1,141 @@
+"""Engine and session factory, with every statement timed and logged.
+
+The engine and sessionmaker are made in the application lifespan (never at import
+time) and kept on ``app.state.db``. Each request gets one ``AsyncSession``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, ExecutionContext
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from grins_platform.core.config import Settings
+from grins_platform.core.log_config import DomainLogger
+
+query_log = DomainLogger("database", "query")
+_MAX_STATEMENT_CHARS = 500
+
+
+def _statement_text(statement: str) -> str:
+    text = " ".join(statement.split())
+    if len(text) > _MAX_STATEMENT_CHARS:
+        return text[:_MAX_STATEMENT_CHARS] + "..."
+    return text
+
+
+def install_query_logging(engine: AsyncEngine, slow_query_ms: float) -> None:
+    """Log each statement at DEBUG with its duration; slow ones at WARNING.
+
+    Parameters are never logged: they carry personal data.
+    """
+    sync_engine = engine.sync_engine
+    std_logger = logging.getLogger("grins_platform.database")
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _before(  # pyright: ignore[reportUnusedFunction]
+        conn: Connection,
+        _cursor: Any,
+        _statement: str,
+        _parameters: Any,
+        _context: ExecutionContext | None,
+        _executemany: bool,
+    ) -> None:
+        conn.info.setdefault("query_start", []).append(time.perf_counter())
+
+    @event.listens_for(sync_engine, "after_cursor_execute")
+    def _after(  # pyright: ignore[reportUnusedFunction]
+        conn: Connection,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        _context: ExecutionContext | None,
+        executemany: bool,
+    ) -> None:
+        starts: list[float] = conn.info.get("query_start", [])
+        if not starts:
+            return
+        duration_ms = round((time.perf_counter() - starts.pop()) * 1000, 3)
+        if duration_ms >= slow_query_ms:
+            query_log.detected(
+                "slow",
+                statement=_statement_text(statement),
+                duration_ms=duration_ms,
+                threshold_ms=slow_query_ms,
+                executemany=executemany,
+            )
+        elif std_logger.isEnabledFor(logging.DEBUG):
+            query_log.event(
+                "execute",
+                "completed",
+                logging.DEBUG,
+                statement=_statement_text(statement),
+                duration_ms=duration_ms,
+            )
+
+
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """An asyncpg engine with the pool sizes and timeouts from settings."""
+    target = url or settings.database_url
+    if target is None:
+        msg = "no database URL: start the embedded database first"
+        raise RuntimeError(msg)
+    server_settings = {"application_name": "grins-platform"}
+    if settings.db_statement_timeout_ms:
+        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    engine = create_async_engine(
+        target,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"server_settings": server_settings, "timeout": 5},
+    )
+    install_query_logging(engine, settings.slow_query_ms)
+    return engine
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@dataclass(slots=True)
+class Database:
+    """The engine and its sessionmaker, owned by the application lifespan."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """Build the engine and sessionmaker for ``settings``."""
+        engine = create_engine(settings)
+        return cls(engine=engine, sessionmaker=create_sessionmaker(engine))
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; services commit, this only closes (and rolls back)."""
+    database: Database = request.app.state.db
+    async with database.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,107 @@
+"""``create_app()``: lifespan resources, middleware, error handlers and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from grins_platform import __version__
+from grins_platform.core.cache import Cache
+from grins_platform.core.config import Environment, Settings, get_settings
+from grins_platform.core.errors import register_error_handlers
+from grins_platform.core.log_config import DomainLogger, configure_logging
+from grins_platform.core.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from grins_platform.core.redis import create_redis
+from grins_platform.db.embedded import ensure_services
+from grins_platform.db.session import Database
+from grins_platform.health.router import router as health_router
+
+API_PREFIX = "/api/v1"
+app_log = DomainLogger("platform", "app")
+
+
+def _include_routers(app: FastAPI) -> None:
+    app.include_router(health_router)
+
+
+def create_app(
+    settings: Settings | None = None, *, configure_logs: bool = True
+) -> FastAPI:
+    """Build the ASGI application.
+
+    Nothing connects at import or build time: the engine, sessionmaker, Redis client and
+    (when URLs are unset) the embedded servers are made in the lifespan.
+    """
+    base_settings = settings or get_settings()
+    if configure_logs:
+        configure_logging(
+            base_settings.log_level.value, json_logs=base_settings.json_logs
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncGenerator[dict[str, Any]]:
+        resolved = ensure_services(base_settings)
+        database = Database.from_settings(resolved)
+        redis = create_redis(resolved)
+        app.state.settings = resolved
+        app.state.db = database
+        app.state.redis = redis
+        app.state.cache = Cache(redis)
+        app_log.completed(
+            "startup",
+            environment=resolved.environment.value,
+            version=__version__,
+        )
+        try:
+            yield {}
+        finally:
+            await redis.aclose()
+            await database.dispose()
+            app_log.completed("shutdown")
+
+    app = FastAPI(
+        title="Grins Platform API",
+        version=__version__,
+        description="Field-service platform for irrigation and landscaping companies.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = base_settings
+    register_error_handlers(app)
+    _include_routers(app)
+
+    # Added innermost first: CORS sits inside the request-id middleware so even
+    # preflight answers carry the id; the size limit runs before any body is read.
+    if base_settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=base_settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Request-ID",
+                "Idempotency-Key",
+            ],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=base_settings.max_request_body_bytes
+    )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts=base_settings.environment is Environment.PRODUCTION,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    return app

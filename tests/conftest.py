@@ -1,0 +1,190 @@
+"""Test harness: real PostgreSQL and Redis, schema built once by the migrations.
+
+With ``DATABASE_URL``/``REDIS_URL`` set (CI, ``scripts/test.sh`` on a machine with the
+services) the tests use those servers, in a dedicated ``grins_test`` database and Redis
+database 15. With them unset, the same embedded servers the app uses are started under
+``.grins/test``. Each test runs inside a transaction that is rolled back at the end
+(``join_transaction_mode="create_savepoint"``), so services may commit freely.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import pytest
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
+from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from grins_platform.core.config import Environment, Settings, load_settings
+from grins_platform.core.log_config import add_log_handler, configure_logging
+from grins_platform.core.redis import create_redis
+from grins_platform.db import migrations
+from grins_platform.db.embedded import ensure_services
+from grins_platform.db.session import create_engine, get_session
+from grins_platform.main import create_app
+
+TEST_DB_NAME = "grins_test"
+TEST_REDIS_DB = 15
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class LogCapture(logging.Handler):
+    """Keeps every rendered log line of the test run (after masking)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+        self.mark = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def since_mark(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines[self.mark :]]
+
+
+_CAPTURE = LogCapture()
+
+
+def _admin_dsn(url: str) -> str:
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+
+
+async def _recreate_database(url: str) -> str:
+    parsed = make_url(url)
+    admin = await asyncpg.connect(_admin_dsn(url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{TEST_DB_NAME}"')
+    finally:
+        await admin.close()
+    return parsed.set(database=TEST_DB_NAME).render_as_string(hide_password=False)
+
+
+def _redis_test_url(url: str) -> str:
+    if url.startswith("unix://"):
+        return f"{url.split('?', maxsplit=1)[0]}?db={TEST_REDIS_DB}"
+    base = url.rstrip("/")
+    parsed = make_url(base.replace("redis://", "postgresql://", 1))
+    if parsed.database:
+        base = base.rsplit("/", 1)[0]
+    return f"{base}/{TEST_REDIS_DB}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_capture() -> LogCapture:
+    """Every log line written during the run, rendered as JSON after masking."""
+    configure_logging("DEBUG", json_logs=True, stream=io.StringIO())
+    add_log_handler(_CAPTURE)
+    return _CAPTURE
+
+
+@pytest.fixture(scope="session")
+async def test_settings() -> Settings:
+    """Settings pointing at the test database and Redis (embedded when unset)."""
+    base = load_settings(
+        environment=Environment.TEST,
+        data_dir=ROOT / ".grins" / "test",
+        log_level="DEBUG",
+    )
+    resolved = ensure_services(base, export=False)
+    assert resolved.database_url is not None
+    assert resolved.redis_url is not None
+    db_url = await _recreate_database(resolved.database_url)
+    redis_url = _redis_test_url(resolved.redis_url)
+    settings = resolved.model_copy(
+        update={"database_url": db_url, "redis_url": redis_url}
+    )
+    migrations.upgrade(db_url)
+    return settings
+
+
+@pytest.fixture(scope="session")
+async def engine(test_settings: Settings) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(test_settings)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside an outer transaction that is always rolled back."""
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        try:
+            yield conn
+        finally:
+            if trans.is_active:
+                await trans.rollback()
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session whose commits become savepoints of the rolled-back transaction."""
+    async with AsyncSession(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    ) as sess:
+        yield sess
+
+
+@pytest.fixture
+async def redis(test_settings: Settings) -> AsyncIterator[Redis]:
+    """The test Redis database, emptied before each test."""
+    client = create_redis(test_settings)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def app_client(
+    test_settings: Settings, session: AsyncSession, redis: Redis
+) -> AsyncIterator[AsyncClient]:
+    """An HTTP client for the real app, its sessions joined to the test transaction."""
+    app = create_app(test_settings, configure_logs=False)
+
+    async def _test_session() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    app.dependency_overrides[get_session] = _test_session
+    async with (
+        LifespanManager(app) as manager,
+        AsyncClient(
+            transport=ASGITransport(app=manager.app),
+            base_url="http://testserver",
+        ) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def logs(log_capture: LogCapture) -> LogCapture:
+    """Log lines written by this test (``logs.since_mark()``)."""
+    log_capture.mark = len(log_capture.lines)
+    return log_capture
+
+
+@pytest.fixture(autouse=True)
+def _no_env_leak(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never inherit the developer's GRINS_EMBEDDED marker."""
+    monkeypatch.delenv("GRINS_EMBEDDED", raising=False)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    os.environ.setdefault("ENVIRONMENT", "test")

