@@ -1,9 +1,10 @@
 """Test harness: real PostgreSQL and Redis, schema built once by the migrations.
 
-With ``DATABASE_URL``/``REDIS_URL`` set (CI, ``scripts/test.sh`` on a machine with the
-services) the tests use those servers, in a dedicated ``grins_test`` database and Redis
-database 15. With them unset, the same embedded servers the app uses are started under
-``.grins/test``. Each test runs inside a transaction that is rolled back at the end
+With ``DATABASE_URL``/``REDIS_URL`` set (CI, ``scripts/test.sh`` on a machine with
+the services) the tests use those servers, in a ``grins_test_<pid>`` database (dropped
+at the end) and a Redis database of their own. With them unset, the same embedded
+servers the app uses are started under ``.grins/test``. Each test runs inside a
+transaction that is rolled back at the end
 (``join_transaction_mode="create_savepoint"``), so services may commit freely.
 """
 
@@ -33,8 +34,10 @@ from grins_platform.db.embedded import ensure_services
 from grins_platform.db.session import create_engine, get_session
 from grins_platform.main import create_app
 
-TEST_DB_NAME = "grins_test"
-TEST_REDIS_DB = 15
+# One database per test run, so parallel runs (two checkouts, CI and a developer) never
+# drop each other's schema; Redis databases 1-15 spread the same way.
+TEST_DB_NAME = f"grins_test_{os.getpid()}"
+TEST_REDIS_DB = int(os.environ.get("GRINS_TEST_REDIS_DB", str(1 + os.getpid() % 15)))
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,15 +66,24 @@ def _admin_dsn(url: str) -> str:
     )
 
 
-async def _recreate_database(url: str) -> str:
-    parsed = make_url(url)
+async def _admin_execute(url: str, *statements: str) -> None:
     admin = await asyncpg.connect(_admin_dsn(url))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{TEST_DB_NAME}"')
+        for statement in statements:
+            await admin.execute(statement)
     finally:
         await admin.close()
-    return parsed.set(database=TEST_DB_NAME).render_as_string(hide_password=False)
+
+
+async def _recreate_database(url: str) -> str:
+    await _admin_execute(
+        url,
+        f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)',
+        f'CREATE DATABASE "{TEST_DB_NAME}"',
+    )
+    return (
+        make_url(url).set(database=TEST_DB_NAME).render_as_string(hide_password=False)
+    )
 
 
 def _redis_test_url(url: str) -> str:
@@ -93,7 +105,7 @@ def log_capture() -> LogCapture:
 
 
 @pytest.fixture(scope="session")
-async def test_settings() -> Settings:
+async def test_settings() -> AsyncIterator[Settings]:
     """Settings pointing at the test database and Redis (embedded when unset)."""
     base = load_settings(
         environment=Environment.TEST,
@@ -109,7 +121,10 @@ async def test_settings() -> Settings:
         update={"database_url": db_url, "redis_url": redis_url}
     )
     migrations.upgrade(db_url)
-    return settings
+    yield settings
+    await _admin_execute(
+        resolved.database_url, f'DROP DATABASE IF EXISTS "{TEST_DB_NAME}" WITH (FORCE)'
+    )
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,6 +17,7 @@ from grins_platform.main import create_app
 from tests.conftest import LogCapture
 
 pytestmark = pytest.mark.api
+UNMIGRATED = f"grins_unmigrated_{os.getpid()}"
 
 
 class Thing(BaseModel):
@@ -132,16 +134,14 @@ async def test_ready_503_when_migrations_not_at_head(
     )
     conn = await asyncpg.connect(admin)
     try:
-        await conn.execute('DROP DATABASE IF EXISTS "grins_unmigrated" WITH (FORCE)')
-        await conn.execute('CREATE DATABASE "grins_unmigrated"')
-        empty = url.set(database="grins_unmigrated").render_as_string(
-            hide_password=False
-        )
+        await conn.execute(f'DROP DATABASE IF EXISTS "{UNMIGRATED}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{UNMIGRATED}"')
+        empty = url.set(database=UNMIGRATED).render_as_string(hide_password=False)
         status, body = await _ready_with(
             test_settings.model_copy(update={"database_url": empty})
         )
     finally:
-        await conn.execute('DROP DATABASE IF EXISTS "grins_unmigrated" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{UNMIGRATED}" WITH (FORCE)')
         await conn.close()
     assert status == 503
     checks = body["checks"]
