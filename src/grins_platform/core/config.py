@@ -109,6 +109,17 @@ class Settings(BaseSettings):
     jwt_secret_key: SecretStr | None = None
     data_encryption_key: SecretStr | None = None
 
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    jwt_issuer: str = "grins-platform"
+    jwt_audience: str = "grins-api"
+    password_hash_rounds: int = Field(
+        default=12, ge=4, le=15, description="bcrypt cost; 12 in production"
+    )
+    login_max_failures: int = Field(default=5, ge=1, description="per account")
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_throttle_window_seconds: int = Field(default=900, ge=10)
+
     business_timezone: str = "America/Chicago"
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
