@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from grins_platform.core.config import Environment, Settings, load_settings
+from grins_platform.core.crypto import configure_encryption
 from grins_platform.core.log_config import add_log_handler, configure_logging
 from grins_platform.core.redis import create_redis
 from grins_platform.db import migrations
@@ -120,6 +121,7 @@ async def test_settings() -> AsyncIterator[Settings]:
     settings = resolved.model_copy(
         update={"database_url": db_url, "redis_url": redis_url}
     )
+    configure_encryption(settings)
     migrations.upgrade(db_url)
     yield settings
     await _admin_execute(

@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from grins_platform import __version__
 from grins_platform.core.cache import Cache
 from grins_platform.core.config import Environment, Settings, get_settings
+from grins_platform.core.crypto import configure_encryption
 from grins_platform.core.errors import register_error_handlers
 from grins_platform.core.log_config import DomainLogger, configure_logging
 from grins_platform.core.middleware import (
@@ -49,6 +50,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncGenerator[dict[str, Any]]:
         resolved = ensure_services(base_settings)
+        configure_encryption(resolved)
         database = Database.from_settings(resolved)
         redis = create_redis(resolved)
         app.state.settings = resolved
