@@ -124,6 +124,15 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
 
+    geocoder_url: str | None = Field(
+        default=None,
+        description="Nominatim-compatible search API base URL; unset: ZIP centroids",
+    )
+    geocoder_user_agent: str = Field(
+        default="grins-platform (self-hosted field-service app)",
+        description="User-Agent sent to the geocoder; include a contact address",
+    )
+
     @field_validator(
         "database_url", "redis_url", "jwt_secret_key", "data_encryption_key", mode="before"
     )
