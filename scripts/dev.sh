@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 source scripts/_uv.sh
 ./scripts/setup.sh
 uv run --frozen grins migrate upgrade
+# First run only: a development admin with a random password, printed once.
+uv run --frozen grins create-admin --dev-if-none
 exec uv run --frozen grins serve --reload "$@"

@@ -14,7 +14,7 @@ import io
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from httpx import ASGITransport, AsyncClient
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -34,6 +35,7 @@ from grins_platform.db import migrations
 from grins_platform.db.embedded import ensure_services
 from grins_platform.db.session import create_engine, get_session
 from grins_platform.main import create_app
+from grins_platform.models import metadata
 
 # One database per test run, so parallel runs (two checkouts, CI and a developer) never
 # drop each other's schema; Redis databases 1-15 spread the same way.
@@ -112,6 +114,7 @@ async def test_settings() -> AsyncIterator[Settings]:
         environment=Environment.TEST,
         data_dir=ROOT / ".grins" / "test",
         log_level="DEBUG",
+        password_hash_rounds=4,  # the cost-12 default is asserted in test_auth_security
     )
     resolved = ensure_services(base, export=False)
     assert resolved.database_url is not None
@@ -191,10 +194,56 @@ async def app_client(
 
 
 @pytest.fixture
+async def committed_client(
+    test_settings: Settings, engine: AsyncEngine, redis: Redis
+) -> AsyncIterator[AsyncClient]:
+    """A client whose requests really commit, on separate connections.
+
+    For concurrency tests (parallel requests racing for the same rows). Every table is
+    emptied afterwards, so nothing leaks into other tests.
+    """
+    app = create_app(test_settings, configure_logs=False)
+    async with (
+        LifespanManager(app) as manager,
+        AsyncClient(
+            transport=ASGITransport(app=manager.app), base_url="http://testserver"
+        ) as client,
+    ):
+        yield client
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    if tables:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+
+
+@pytest.fixture
 def logs(log_capture: LogCapture) -> LogCapture:
     """Log lines written by this test (``logs.since_mark()``)."""
     log_capture.mark = len(log_capture.lines)
     return log_capture
+
+
+SECRETS_SEEN: set[str] = set()
+
+
+def remember_secret(value: str) -> str:
+    """Register a password or token: no log line may ever contain it."""
+    SECRETS_SEEN.add(value)
+    return value
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs(log_capture: LogCapture) -> Iterator[None]:
+    """After every test: none of the passwords or tokens it used reached a log line."""
+    start = len(log_capture.lines)
+    yield
+    leaked = [
+        line
+        for line in log_capture.lines[start:]
+        for secret in SECRETS_SEEN
+        if secret in line
+    ]
+    assert not leaked, f"secret in log line: {leaked[0][:300]}"
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from grins_platform.core.config import ConfigurationError, Settings, load_settin
 from grins_platform.core.log_config import configure_logging
 from grins_platform.db.embedded import EmbeddedStartError, ensure_services
 from grins_platform.scheduling.cli import schedule_app
+from grins_platform.users.bootstrap import BootstrapError
 
 app = typer.Typer(
     name="grins",
@@ -43,7 +44,7 @@ def clear_errors() -> Generator[None]:
         raise
     except ConfigurationError as exc:
         fail(str(exc), 2)
-    except EmbeddedStartError as exc:
+    except (EmbeddedStartError, BootstrapError) as exc:
         fail(str(exc))
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
@@ -174,6 +175,45 @@ def check() -> None:
         if bad:
             fail(f"not ready: {', '.join(bad)}")
         typer.echo("all checks passed")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str | None, typer.Option(help="Login email.")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password (prompted, hidden, when omitted).")
+    ] = None,
+    dev_if_none: Annotated[
+        bool,
+        typer.Option(
+            "--dev-if-none",
+            help="Development: if no user exists, create one with a random password "
+            "and print its credentials once; otherwise do nothing.",
+        ),
+    ] = False,
+) -> None:
+    """Create an admin account (flags or prompts)."""
+    from grins_platform.users.bootstrap import create_admin_account  # noqa: PLC0415
+
+    with clear_errors():
+        settings = settings_for_command(quiet=True)
+        if not dev_if_none:
+            email = email or typer.prompt("Email")
+            name = name or typer.prompt("Name")
+            password = password or typer.prompt(
+                "Password (12-72 bytes)", hide_input=True, confirmation_prompt=True
+            )
+        result = asyncio.run(
+            create_admin_account(
+                settings,
+                email=email,
+                name=name,
+                password=password,
+                dev_if_none=dev_if_none,
+            )
+        )
+        typer.echo(result)
 
 
 def main() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from grins_platform.auth.models import AuthSession, RefreshToken
 from grins_platform.db.base import Base
+from grins_platform.users.models import User
 
 metadata = Base.metadata
 
-__all__ = ["Base", "metadata"]
+__all__ = ["AuthSession", "Base", "RefreshToken", "User", "metadata"]

@@ -134,7 +134,11 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "database_url", "redis_url", "jwt_secret_key", "data_encryption_key", mode="before"
+        "database_url",
+        "redis_url",
+        "jwt_secret_key",
+        "data_encryption_key",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:

@@ -33,11 +33,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    if isinstance(path, str):
-        return path
-    return "unmatched"
+    """The matched route's template (``/api/v1/jobs/{job_id}``), never the raw path.
+
+    FastAPI routers included with a prefix report the full template in their
+    effective route context; plain Starlette routes carry it on ``scope["route"]``.
+    """
+    fastapi_scope: Any = scope.get("fastapi")
+    if isinstance(fastapi_scope, dict):
+        context: object = fastapi_scope.get("effective_route_context")  # pyright: ignore[reportUnknownMemberType]
+        template = getattr(context, "path_format", None)
+        if isinstance(template, str):
+            return template
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else "unmatched"
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any], rid: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -23,6 +24,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def enum_values(enum: type[StrEnum]) -> list[str]:
+    """Store a ``StrEnum`` by its values (``"admin"``), not its member names."""
+    return [member.value for member in enum]
+
+
 class UUIDPrimaryKeyMixin:
     """A random UUID primary key made by the application."""
 
@@ -38,6 +44,7 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True),
         server_default=func.now(),
-        onupdate=func.now(),
+        # Set in Python so the new value is known without a refresh after UPDATE.
+        onupdate=lambda: datetime.now(UTC),
         nullable=False,
     )

@@ -1,0 +1,1 @@
+"""Authentication: passwords, access tokens, rotating refresh tokens, throttling."""

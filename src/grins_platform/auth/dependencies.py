@@ -1,0 +1,113 @@
+"""Who is calling: ``CurrentUser``, ``ManagerUser``, ``AdminUser`` and object checks.
+
+Every route declares one of these (or is deliberately public). A technician asking for
+something that is not theirs gets 404, not 403, so ids of others' records leak nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from grins_platform.auth.service import AuthService, ClientInfo
+from grins_platform.core.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDenied,
+)
+from grins_platform.core.redis import RedisDep
+from grins_platform.db.session import SessionDep
+from grins_platform.users.models import Role, User
+
+bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
+
+
+def get_auth_service(
+    request: Request, session: SessionDep, redis: RedisDep
+) -> AuthService:
+    """The auth service for this request."""
+    return AuthService(session, redis, request.app.state.settings)
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+def client_info(request: Request) -> ClientInfo:
+    """The caller's IP (as uvicorn resolved it from trusted proxies) and user agent."""
+    host = request.client.host if request.client else ""
+    return ClientInfo(ip=host, user_agent=request.headers.get("user-agent"))
+
+
+ClientDep = Annotated[ClientInfo, Depends(client_info)]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated user and the session their token belongs to."""
+
+    user: User
+    session_id: uuid.UUID
+
+
+async def get_principal(
+    request: Request,
+    service: AuthServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Authenticate the bearer token (any state of the account's password)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("authentication required")
+    user, session_id = await service.authenticate(credentials.credentials)
+    request.scope.setdefault("state", {})["user_id"] = str(user.id)
+    return Principal(user=user, session_id=session_id)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_current_user(principal: PrincipalDep) -> User:
+    """The caller, who must not be under a forced password change."""
+    if principal.user.must_change_password:
+        raise PermissionDenied(
+            "change your password first (POST /api/v1/auth/password)"
+        )
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_manager_user(user: CurrentUser) -> User:
+    """An admin or manager (the office)."""
+    if user.role not in {Role.ADMIN, Role.MANAGER}:
+        raise PermissionDenied("requires the manager or admin role")
+    return user
+
+
+ManagerUser = Annotated[User, Depends(get_manager_user)]
+
+
+async def get_admin_user(user: CurrentUser) -> User:
+    """An admin."""
+    if user.role is not Role.ADMIN:
+        raise PermissionDenied("requires the admin role")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+def ensure_visible(user: User, *, owned: bool, what: str = "resource") -> None:
+    """Object-level check: office roles see everything, others only what is theirs.
+
+    ``owned`` is the domain's answer to "is this the caller's?" (e.g. the technician
+    has an appointment at that property). Not theirs → 404 with the same text as a
+    missing record.
+    """
+    if user.role in {Role.ADMIN, Role.MANAGER} or owned:
+        return
+    raise NotFoundError(f"{what} not found")

@@ -1,0 +1,1 @@
+"""Staff accounts: who can log in and with which role."""
