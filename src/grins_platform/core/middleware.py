@@ -10,7 +10,7 @@ import json
 import re
 import time
 import uuid
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,13 +38,13 @@ def _route_template(scope: Scope) -> str:
     FastAPI routers included with a prefix report the full template in their
     effective route context; plain Starlette routes carry it on ``scope["route"]``.
     """
-    fastapi_scope: Any = scope.get("fastapi")
-    if isinstance(fastapi_scope, dict):
-        context: object = fastapi_scope.get("effective_route_context")  # pyright: ignore[reportUnknownMemberType]
-        template = getattr(context, "path_format", None)
-        if isinstance(template, str):
-            return template
-    path = getattr(scope.get("route"), "path", None)
+    raw: object = scope.get("fastapi")
+    fastapi_scope = cast("dict[str, object]", raw) if isinstance(raw, dict) else {}
+    context = fastapi_scope.get("effective_route_context")
+    template: object = getattr(context, "path_format", None)
+    if isinstance(template, str):
+        return template
+    path: object = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) else "unmatched"
 
 
