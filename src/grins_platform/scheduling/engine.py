@@ -4,6 +4,9 @@ Usage::
 
     engine = ScheduleEngine()  # haversine travel times; OsrmTravel(url) when set up
     solution = engine.solve(problem, SolveOptions(time_limit=5))
+
+pyvroom keeps the GIL while it solves: from async code, solve in another process
+(e.g. ``ProcessPoolExecutor``), not ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
