@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grins_platform.core.config import (
@@ -104,3 +106,20 @@ def test_masked_view_hides_secrets_and_passwords() -> None:
     assert "grins:***@db" in shown["DATABASE_URL"]
     assert STRONG not in str(shown)
     assert load_settings(redis_url="").masked()["REDIS_URL"] == "(embedded)"
+
+
+def test_development_keys_are_kept_in_the_data_dir(tmp_path: Path) -> None:
+    first = load_settings(environment="development", data_dir=tmp_path)
+    second = load_settings(environment="development", data_dir=tmp_path)
+    assert first.jwt_key() == second.jwt_key()  # every worker and restart agrees
+    assert first.encryption_key() == second.encryption_key()
+    assert first.jwt_key() != first.encryption_key()
+    kept = tmp_path / "dev-secrets.json"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    other = load_settings(environment="development", data_dir=tmp_path / "other")
+    assert other.jwt_key() != first.jwt_key()
+    explicit = load_settings(
+        environment="development", data_dir=tmp_path, jwt_secret_key="j" * 40
+    )
+    assert explicit.jwt_key() == "j" * 40
+    assert explicit.encryption_key() == first.encryption_key()

@@ -7,11 +7,14 @@ Outside ``development``/``test`` a missing or placeholder secret stops start-up.
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+import time
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -62,6 +65,35 @@ def normalize_database_url(url: str) -> str:
         msg = f"DATABASE_URL scheme {scheme!r} is not PostgreSQL"
         raise ValueError(msg)
     return f"postgresql+asyncpg://{rest}"
+
+
+DEV_SECRETS_FILE = "dev-secrets.json"
+
+
+def _development_secrets(data_dir: Path) -> dict[str, str]:
+    """Random development keys, created once (owner-only file) and then reused."""
+    path = data_dir / DEV_SECRETS_FILE
+    fresh = {"jwt": secrets.token_urlsafe(48), "data": secrets.token_urlsafe(48)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            try:
+                loaded: object = json.loads(path.read_text())
+            except ValueError:
+                time.sleep(0.02)
+                continue
+            kept = cast("dict[str, object]", loaded) if isinstance(loaded, dict) else {}
+            if {"jwt", "data"} <= kept.keys():
+                return {"jwt": str(kept["jwt"]), "data": str(kept["data"])}
+            break
+        return fresh
+    except OSError:
+        return fresh  # read-only data directory: keys live as long as the process
+    with os.fdopen(fd, "w") as handle:
+        json.dump(fresh, handle)
+    return fresh
 
 
 def _is_placeholder(value: SecretStr | None) -> bool:
@@ -191,11 +223,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _guard_secrets(self) -> Self:
         if self.environment in {Environment.DEVELOPMENT, Environment.TEST}:
-            # Development gets throwaway per-process keys so nothing has to be set.
-            if self.jwt_secret_key is None:
-                self.jwt_secret_key = SecretStr(secrets.token_urlsafe(48))
-            if self.data_encryption_key is None:
-                self.data_encryption_key = SecretStr(secrets.token_urlsafe(48))
+            # Development needs nothing set: random keys are made once and kept in the
+            # data directory, so every worker process and every restart agrees on them
+            # (tokens stay valid, encrypted gate codes stay readable).
+            if self.jwt_secret_key is None or self.data_encryption_key is None:
+                kept = _development_secrets(self.data_dir)
+                self.jwt_secret_key = self.jwt_secret_key or SecretStr(kept["jwt"])
+                self.data_encryption_key = self.data_encryption_key or SecretStr(
+                    kept["data"]
+                )
             return self
         bad = [
             name
