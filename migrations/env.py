@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 from alembic import context
 from sqlalchemy import pool
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from grins_platform.core.config import normalize_database_url
+from grins_platform.core.crypto import EncryptedString
 from grins_platform.models import metadata
 
 config = context.config
@@ -25,10 +27,18 @@ def _database_url() -> str:
     return normalize_database_url(url)
 
 
+def _render_item(type_: str, obj: object, _autogen_context: Any) -> str | bool:
+    """Render our column types as what they store; revisions import nothing of ours."""
+    if type_ == "type" and isinstance(obj, EncryptedString):
+        return "sa.Text()"
+    return False
+
+
 def _do_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        render_item=_render_item,
         compare_type=True,
         compare_server_default=True,
         transaction_per_migration=True,

@@ -1,0 +1,1 @@
+"""Customers: who we serve, how to reach them, and what they consented to."""

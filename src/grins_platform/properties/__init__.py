@@ -1,0 +1,1 @@
+"""Properties: where the work happens (address, irrigation system, access)."""

@@ -1,0 +1,1 @@
+"""Service requests (intake): the website form and staff-entered calls and texts."""
