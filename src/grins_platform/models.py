@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from grins_platform.audit.models import AuditEntry
 from grins_platform.auth.models import AuthSession, RefreshToken
+from grins_platform.catalog.models import (
+    Equipment,
+    Offering,
+    PriceOverride,
+    ServicePlan,
+    Skill,
+)
 from grins_platform.customers.models import Customer, CustomerConsent
 from grins_platform.db.base import Base
+from grins_platform.jobs.models import Job, JobLineItem, JobStatusChange
 from grins_platform.properties.models import Property
 from grins_platform.requests.models import ServiceRequest
 from grins_platform.users.models import User
@@ -18,9 +26,17 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerConsent",
+    "Equipment",
+    "Job",
+    "JobLineItem",
+    "JobStatusChange",
+    "Offering",
+    "PriceOverride",
     "Property",
     "RefreshToken",
+    "ServicePlan",
     "ServiceRequest",
+    "Skill",
     "User",
     "metadata",
 ]

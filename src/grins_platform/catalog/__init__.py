@@ -1,0 +1,1 @@
+"""Service catalog: offerings, pricing, vocabularies, customer price overrides."""

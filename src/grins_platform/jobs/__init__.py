@@ -1,0 +1,1 @@
+"""Jobs: work for one property, with a status workflow and line items."""
