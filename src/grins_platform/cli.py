@@ -27,6 +27,8 @@ app = typer.Typer(
 migrate_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(schedule_app, name="schedule")
+seed_app = typer.Typer(help="Load reference or demo data.", no_args_is_help=True)
+app.add_typer(seed_app, name="seed")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -214,6 +216,32 @@ def create_admin(
             )
         )
         typer.echo(result)
+
+
+@seed_app.command("catalog")
+def seed_catalog() -> None:
+    """Load the reference catalog (skills, equipment, offerings); idempotent."""
+    from grins_platform.catalog.seed import seed_reference_catalog  # noqa: PLC0415
+    from grins_platform.db.session import (  # noqa: PLC0415
+        create_engine,
+        create_sessionmaker,
+    )
+
+    with clear_errors():
+        settings = settings_for_command(quiet=True)
+
+        async def _seed() -> dict[str, int]:
+            engine = create_engine(settings)
+            try:
+                async with create_sessionmaker(engine)() as session:
+                    added = await seed_reference_catalog(session)
+                    await session.commit()
+                    return added
+            finally:
+                await engine.dispose()
+
+        added = asyncio.run(_seed())
+        typer.echo(", ".join(f"{count} {kind} added" for kind, count in added.items()))
 
 
 def main() -> None:

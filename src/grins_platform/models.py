@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from grins_platform.appointments.models import (
+    Appointment,
+    AppointmentStaff,
+    AppointmentStatusChange,
+)
 from grins_platform.audit.models import AuditEntry
 from grins_platform.auth.models import AuthSession, RefreshToken
 from grins_platform.catalog.models import (
@@ -16,14 +21,21 @@ from grins_platform.db.base import Base
 from grins_platform.jobs.models import Job, JobLineItem, JobStatusChange
 from grins_platform.properties.models import Property
 from grins_platform.requests.models import ServiceRequest
+from grins_platform.scheduling.models import ScheduleProposal
+from grins_platform.staff.models import Crew, CrewMember, StaffMember, StaffTimeOff
 from grins_platform.users.models import User
 
 metadata = Base.metadata
 
 __all__ = [
+    "Appointment",
+    "AppointmentStaff",
+    "AppointmentStatusChange",
     "AuditEntry",
     "AuthSession",
     "Base",
+    "Crew",
+    "CrewMember",
     "Customer",
     "CustomerConsent",
     "Equipment",
@@ -34,9 +46,12 @@ __all__ = [
     "PriceOverride",
     "Property",
     "RefreshToken",
+    "ScheduleProposal",
     "ServicePlan",
     "ServiceRequest",
     "Skill",
+    "StaffMember",
+    "StaffTimeOff",
     "User",
     "metadata",
 ]

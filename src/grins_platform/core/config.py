@@ -156,6 +156,22 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
 
+    arrival_window_minutes: int = Field(
+        default=120, ge=15, le=480, description="Arrival window promised to customers"
+    )
+    schedule_solve_seconds: float = Field(
+        default=5.0, gt=0, le=120, description="Time limit of one schedule solve"
+    )
+    schedule_city_penalty_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=3600,
+        description="Extra seconds charged to the solver per city change (keeps "
+        "same-city work together); never reported as drive time",
+    )
+    capacity_free_threshold_minutes: int = Field(
+        default=60, ge=0, description="A day with less free time counts as booked out"
+    )
     geocoder_url: str | None = Field(
         default=None,
         description="Nominatim-compatible search API base URL; unset: ZIP centroids",

@@ -195,7 +195,10 @@ def configure_logging(
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if json_logs
-        else structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: the rich renderer would print local variables (secrets).
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[

@@ -34,7 +34,8 @@ class Repository(Generic[ModelT]):
             self.model.id == entity_id  # type: ignore[attr-defined]
         )
         if for_update:
-            stmt = stmt.with_for_update()
+            # Re-read after locking: an object already in the session is refreshed.
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         result = await self.session.execute(stmt)
         row: ModelT | None = result.scalar_one_or_none()
         return row

@@ -72,8 +72,18 @@ class IllegalTransition(ConflictError):
 
 
 async def lock_job(session: AsyncSession, job_id: uuid.UUID) -> Job:
-    """The job row, locked until the transaction ends."""
-    job = await session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+    """The job row, locked until the transaction ends, re-read after the lock.
+
+    ``populate_existing`` matters: if the session already holds the job (read before
+    the lock), its attributes are refreshed from the locked row instead of keeping the
+    possibly stale values.
+    """
+    job = await session.scalar(
+        select(Job)
+        .where(Job.id == job_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if job is None:
         raise JobNotFound
     return job

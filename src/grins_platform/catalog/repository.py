@@ -1,0 +1,94 @@
+"""SQL for offerings, vocabularies, price overrides and service plans."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from grins_platform.catalog.models import (
+    Equipment,
+    Offering,
+    OfferingCategory,
+    PriceOverride,
+    Skill,
+)
+from grins_platform.db.repository import Repository
+
+
+class OfferingRepository(Repository[Offering]):
+    """Offerings and the vocabularies they reference."""
+
+    model = Offering
+
+    async def get_by_code(self, code: str) -> Offering | None:
+        """The offering with this stable code."""
+        return await self.session.scalar(select(Offering).where(Offering.code == code))
+
+    async def list_filtered(
+        self, *, active: bool | None, category: OfferingCategory | None
+    ) -> Sequence[Offering]:
+        """Offerings ordered by category then name (the catalog is small)."""
+        stmt = select(Offering)
+        if active is not None:
+            stmt = stmt.where(Offering.is_active.is_(active))
+        if category is not None:
+            stmt = stmt.where(Offering.category == category)
+        stmt = stmt.order_by(Offering.category, Offering.name, Offering.id)
+        return (await self.session.scalars(stmt)).all()
+
+    async def skills(self) -> Sequence[Skill]:
+        """Every skill, by code."""
+        return (await self.session.scalars(select(Skill).order_by(Skill.code))).all()
+
+    async def equipment(self) -> Sequence[Equipment]:
+        """Every piece of equipment, by code."""
+        stmt = select(Equipment).order_by(Equipment.code)
+        return (await self.session.scalars(stmt)).all()
+
+    async def unknown_codes(
+        self, model: type[Skill | Equipment], codes: Sequence[str]
+    ) -> list[str]:
+        """The codes in ``codes`` that the vocabulary does not have."""
+        if not codes:
+            return []
+        known = set(
+            (
+                await self.session.scalars(
+                    select(model.code).where(model.code.in_(codes))
+                )
+            ).all()
+        )
+        return sorted(set(codes) - known)
+
+
+class OverrideRepository(Repository[PriceOverride]):
+    """Customer price overrides."""
+
+    model = PriceOverride
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[PriceOverride]:
+        """All overrides of a customer."""
+        stmt = (
+            select(PriceOverride)
+            .where(PriceOverride.customer_id == customer_id)
+            .order_by(PriceOverride.created_at, PriceOverride.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def find(
+        self,
+        customer_id: uuid.UUID,
+        offering_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+    ) -> PriceOverride | None:
+        """The override of this customer for this offering."""
+        stmt = select(PriceOverride).where(
+            PriceOverride.customer_id == customer_id,
+            PriceOverride.offering_id == offering_id,
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.session.scalar(stmt)

@@ -1,0 +1,263 @@
+"""Catalog use cases: offerings (cached reads), vocabularies, overrides, quotes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grins_platform.audit.service import Actor, AuditService, changed_only, snapshot
+from grins_platform.catalog.models import (
+    Equipment,
+    Offering,
+    OfferingCategory,
+    PriceOverride,
+    Skill,
+)
+from grins_platform.catalog.pricing import (
+    OfferingTerms,
+    OverrideTerms,
+    Quote,
+    ZonesRequired,
+    quote,
+)
+from grins_platform.catalog.repository import OfferingRepository, OverrideRepository
+from grins_platform.catalog.schemas import (
+    OfferingCreate,
+    OfferingRead,
+    OfferingUpdate,
+    OverrideWrite,
+    VocabularyItem,
+)
+from grins_platform.core.cache import Cache
+from grins_platform.core.errors import ConflictError, NotFoundError, ValidationFailed
+from grins_platform.core.log_config import LoggerMixin
+from grins_platform.db.uow import UnitOfWork
+
+CACHE_PREFIX = "catalog:"
+CACHE_TTL_SECONDS = 300
+
+
+class OfferingNotFound(NotFoundError):
+    """No such offering."""
+
+    def __init__(self) -> None:
+        super().__init__("offering not found")
+
+
+def terms_of(offering: Offering) -> OfferingTerms:
+    """The pricing terms of an offering."""
+    return OfferingTerms(
+        pricing_model=offering.pricing_model,
+        base_price_cents=offering.base_price_cents,
+        per_zone_price_cents=offering.per_zone_price_cents,
+        hourly_rate_cents=offering.hourly_rate_cents,
+        minimum_minutes=offering.minimum_minutes,
+        base_minutes=offering.base_minutes,
+        per_zone_minutes=offering.per_zone_minutes,
+    )
+
+
+def override_terms(override: PriceOverride | None) -> OverrideTerms | None:
+    """The pricing terms of an override, if any."""
+    if override is None:
+        return None
+    return OverrideTerms(
+        base_price_cents=override.base_price_cents,
+        per_zone_price_cents=override.per_zone_price_cents,
+        hourly_rate_cents=override.hourly_rate_cents,
+    )
+
+
+class CatalogService(LoggerMixin):
+    """Offerings, vocabularies and overrides; commits once per use case."""
+
+    DOMAIN = "catalog"
+
+    def __init__(self, session: AsyncSession, cache: Cache) -> None:
+        self.session = session
+        self.cache = cache
+        self.uow = UnitOfWork(session)
+        self.offerings = OfferingRepository(session)
+        self.overrides = OverrideRepository(session)
+        self.audit = AuditService(session)
+
+    async def list_offerings(
+        self, *, active: bool | None, category: OfferingCategory | None
+    ) -> list[dict[str, Any]]:
+        """Offerings as JSON-ready dicts, served from Redis when cached."""
+        key = f"{CACHE_PREFIX}offerings:{active}:{category}"
+
+        async def load() -> list[dict[str, Any]]:
+            rows = await self.offerings.list_filtered(active=active, category=category)
+            return [
+                OfferingRead.model_validate(r).model_dump(mode="json") for r in rows
+            ]
+
+        result: list[dict[str, Any]] = await self.cache.get_or_set(
+            key, CACHE_TTL_SECONDS, load
+        )
+        return result
+
+    async def get_offering(self, offering_id: uuid.UUID) -> Offering:
+        """One offering or 404."""
+        offering = await self.offerings.get(offering_id)
+        if offering is None:
+            raise OfferingNotFound
+        return offering
+
+    async def create_offering(self, data: OfferingCreate, actor: Actor) -> Offering:
+        """Add an offering (its skills and equipment must be known codes)."""
+        await self.check_vocabulary(data.required_skills, data.required_equipment)
+        if await self.offerings.get_by_code(data.code) is not None:
+            raise ConflictError(
+                "an offering with this code already exists", field="code"
+            )
+        offering = Offering(**data.model_dump())
+        try:
+            await self.offerings.add(offering)
+        except IntegrityError as exc:
+            await self.uow.rollback()
+            raise ConflictError("an offering with this code already exists") from exc
+        await self.audit.record(
+            actor, "offering.created", "offering", offering.id, after=snapshot(offering)
+        )
+        await self._commit()
+        self.log_completed("create_offering", offering_id=str(offering.id))
+        return offering
+
+    async def update_offering(
+        self, offering_id: uuid.UUID, changes: OfferingUpdate, actor: Actor
+    ) -> Offering:
+        """Change fields of an offering (deactivate with ``is_active: false``)."""
+        offering = await self.offerings.get(offering_id, for_update=True)
+        if offering is None:
+            raise OfferingNotFound
+        fields = changes.model_dump(exclude_unset=True)
+        for name in ("name", "category", "pricing_model", "staff_needed", "is_active"):
+            if name in fields and fields[name] is None:
+                raise ValidationFailed(name, "must not be null")
+        await self.check_vocabulary(
+            fields.get("required_skills") or [], fields.get("required_equipment") or []
+        )
+        before = snapshot(offering)
+        for name, value in fields.items():
+            if value is None:
+                continue
+            is_codes = name in {"required_skills", "required_equipment"}
+            setattr(offering, name, sorted(set(value)) if is_codes else value)
+        old, new = changed_only(before, snapshot(offering))
+        await self.audit.record(
+            actor, "offering.updated", "offering", offering.id, before=old, after=new
+        )
+        await self._commit()
+        self.log_completed("update_offering", offering_id=str(offering.id))
+        return offering
+
+    async def vocabulary(self, kind: str) -> Sequence[Skill] | Sequence[Equipment]:
+        """The skills or the equipment list."""
+        return await (
+            self.offerings.skills() if kind == "skills" else self.offerings.equipment()
+        )
+
+    async def add_vocabulary(self, kind: str, item: VocabularyItem) -> None:
+        """Add a skill or piece of equipment (409 if the code exists)."""
+        model: type[Skill | Equipment] = Skill if kind == "skills" else Equipment
+        if await self.session.get(model, item.code) is not None:
+            raise ConflictError(f"{item.code} already exists", field="code")
+        self.session.add(model(code=item.code, name=item.name))
+        await self.session.flush()
+        await self._commit()
+        self.log_completed("add_vocabulary", kind=kind, code=item.code)
+
+    async def check_vocabulary(
+        self, skills: Sequence[str], equipment: Sequence[str]
+    ) -> None:
+        """422 naming the field when a skill or equipment code is not managed."""
+        unknown = await self.offerings.unknown_codes(Skill, skills)
+        if unknown:
+            raise ValidationFailed(
+                "required_skills", f"unknown skills: {', '.join(unknown)}"
+            )
+        unknown = await self.offerings.unknown_codes(Equipment, equipment)
+        if unknown:
+            raise ValidationFailed(
+                "required_equipment", f"unknown equipment: {', '.join(unknown)}"
+            )
+
+    async def _commit(self) -> None:
+        self.uow.after_commit(self._invalidate)
+        await self.uow.commit()
+
+    async def _invalidate(self) -> None:
+        await self.cache.invalidate_prefix(CACHE_PREFIX)
+
+    # --- overrides -----------------------------------------------------------
+
+    async def list_overrides(self, customer_id: uuid.UUID) -> Sequence[PriceOverride]:
+        """A customer's overrides."""
+        return await self.overrides.for_customer(customer_id)
+
+    async def set_override(
+        self,
+        customer_id: uuid.UUID,
+        offering_id: uuid.UUID,
+        data: OverrideWrite,
+        actor: Actor,
+    ) -> PriceOverride:
+        """Create or replace the customer's override for an offering."""
+        await self.get_offering(offering_id)
+        override = await self.overrides.find(customer_id, offering_id, for_update=True)
+        before = snapshot(override) if override else None
+        if override is None:
+            override = PriceOverride(customer_id=customer_id, offering_id=offering_id)
+            self.session.add(override)
+        for name, value in data.model_dump().items():
+            setattr(override, name, value)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            await self.uow.rollback()
+            raise ConflictError("the override changed meanwhile; try again") from exc
+        await self.audit.record(
+            actor,
+            "price_override.set",
+            "price_override",
+            override.id,
+            before=before,
+            after=snapshot(override),
+        )
+        await self._commit()
+        return override
+
+    async def delete_override(
+        self, customer_id: uuid.UUID, offering_id: uuid.UUID, actor: Actor
+    ) -> None:
+        """Remove an override (404 if there is none)."""
+        override = await self.overrides.find(customer_id, offering_id, for_update=True)
+        if override is None:
+            raise NotFoundError("override not found")
+        await self.audit.record(
+            actor,
+            "price_override.deleted",
+            "price_override",
+            override.id,
+            before=snapshot(override),
+        )
+        await self.overrides.delete(override)
+        await self._commit()
+
+    # --- quotes --------------------------------------------------------------
+
+    async def quote_for(
+        self, offering: Offering, customer_id: uuid.UUID, zones: int | None
+    ) -> Quote:
+        """The customer's price for an offering with ``zones`` zones."""
+        override = await self.overrides.find(customer_id, offering.id)
+        try:
+            return quote(terms_of(offering), zones, override_terms(override))
+        except ZonesRequired as exc:
+            raise ValidationFailed("zone_count", str(exc)) from exc

@@ -1,0 +1,133 @@
+"""SQL for jobs: lookups, filtered lists, counts, history and line items."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+from sqlalchemy import Select, func, select
+
+from grins_platform.db.repository import Repository
+from grins_platform.jobs.models import (
+    Job,
+    JobCategory,
+    JobLineItem,
+    JobStatus,
+    JobStatusChange,
+)
+from grins_platform.properties.models import Property
+
+SORTS: Final = {
+    "created_at": Job.created_at,
+    "target_week": Job.target_week,
+    "priority": Job.priority,
+    "status": Job.status,
+    "updated_at": Job.updated_at,
+}
+
+
+@dataclass(slots=True)
+class JobFilters:
+    """What a job list is narrowed to."""
+
+    statuses: list[JobStatus] = field(default_factory=list[JobStatus])
+    category: JobCategory | None = None
+    target_week: date | None = None
+    offering_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    property_id: uuid.UUID | None = None
+    city: str | None = None
+    sort: str = "created_at"
+    descending: bool = True
+    visible_ids: Select[Any] | None = None
+
+
+class JobRepository(Repository[Job]):
+    """Jobs and what hangs off them."""
+
+    model = Job
+
+    def _filtered(self, f: JobFilters) -> Select[Any]:
+        stmt = select(Job)
+        if f.statuses:
+            stmt = stmt.where(Job.status.in_(f.statuses))
+        if f.category is not None:
+            stmt = stmt.where(Job.category == f.category)
+        if f.target_week is not None:
+            stmt = stmt.where(Job.target_week == f.target_week)
+        if f.offering_id is not None:
+            stmt = stmt.where(Job.offering_id == f.offering_id)
+        if f.customer_id is not None:
+            stmt = stmt.where(Job.customer_id == f.customer_id)
+        if f.property_id is not None:
+            stmt = stmt.where(Job.property_id == f.property_id)
+        if f.city:
+            city_props = select(Property.id).where(
+                func.lower(Property.city) == f.city.strip().lower()
+            )
+            stmt = stmt.where(Job.property_id.in_(city_props))
+        if f.visible_ids is not None:
+            stmt = stmt.where(Job.id.in_(f.visible_ids))
+        return stmt
+
+    async def list_filtered(
+        self, f: JobFilters, *, limit: int, offset: int
+    ) -> tuple[Sequence[Job], int]:
+        """A page of jobs (stable order: the sort key, then id) and the total."""
+        stmt = self._filtered(f)
+        total = await self.count(stmt)
+        column = SORTS[f.sort]
+        order = (
+            column.desc().nulls_last() if f.descending else column.asc().nulls_last()
+        )
+        tie = Job.id.desc() if f.descending else Job.id.asc()
+        rows = await self.page(stmt.order_by(order, tie), limit=limit, offset=offset)
+        return rows, total
+
+    async def counts_by_status(
+        self, visible_ids: Select[Any] | None
+    ) -> dict[JobStatus, int]:
+        """How many jobs are in each status."""
+        stmt = select(Job.status, func.count()).group_by(Job.status)
+        if visible_ids is not None:
+            stmt = stmt.where(Job.id.in_(visible_ids))
+        rows = (await self.session.execute(stmt)).all()
+        return {status: int(count) for status, count in rows}
+
+    async def line_items(
+        self, job_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[JobLineItem]]:
+        """Line items of these jobs, grouped by job."""
+        grouped: dict[uuid.UUID, list[JobLineItem]] = {i: [] for i in job_ids}
+        if not job_ids:
+            return grouped
+        stmt = (
+            select(JobLineItem)
+            .where(JobLineItem.job_id.in_(job_ids))
+            .order_by(JobLineItem.created_at, JobLineItem.id)
+        )
+        for item in (await self.session.scalars(stmt)).all():
+            grouped[item.job_id].append(item)
+        return grouped
+
+    async def history(self, job_id: uuid.UUID) -> Sequence[JobStatusChange]:
+        """The job's status changes, oldest first."""
+        stmt = (
+            select(JobStatusChange)
+            .where(JobStatusChange.job_id == job_id)
+            .order_by(JobStatusChange.changed_at, JobStatusChange.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def get_line_item(
+        self, job_id: uuid.UUID, item_id: uuid.UUID
+    ) -> JobLineItem | None:
+        """One line item of a job."""
+        return await self.session.scalar(
+            select(JobLineItem).where(
+                JobLineItem.id == item_id, JobLineItem.job_id == job_id
+            )
+        )

@@ -1,0 +1,335 @@
+"""Job use cases: create, update, workflow moves, line items, working lists.
+
+Prices come from the catalog's one pricing function. Commits once per use case;
+every change is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grins_platform.audit.service import Actor, AuditService, changed_only, snapshot
+from grins_platform.catalog.models import Offering, PricingModel
+from grins_platform.catalog.repository import OfferingRepository
+from grins_platform.catalog.service import CatalogService
+from grins_platform.core.cache import Cache
+from grins_platform.core.errors import NotFoundError, PermissionDenied, ValidationFailed
+from grins_platform.core.log_config import LoggerMixin
+from grins_platform.db.uow import UnitOfWork
+from grins_platform.jobs.access import visible_job_ids
+from grins_platform.jobs.models import (
+    Job,
+    JobCategory,
+    JobLineItem,
+    JobSource,
+    JobStatus,
+    JobStatusChange,
+)
+from grins_platform.jobs.repository import JobFilters, JobRepository
+from grins_platform.jobs.schemas import JobCreate, JobUpdate, LineItemCreate
+from grins_platform.jobs.workflow import JobNotFound, apply_transition, lock_job
+from grins_platform.properties.models import Property
+from grins_platform.users.models import Role, User
+
+PRICE_FIELDS: Final = frozenset({"quoted_price_cents", "final_price_cents"})
+TECHNICIAN_TRANSITIONS: Final = frozenset({JobStatus.IN_PROGRESS, JobStatus.COMPLETED})
+"""Technicians start and finish work; they never cancel, close or hold a job."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A job with what the API shows alongside it."""
+
+    job: Job
+    line_items: list[JobLineItem]
+    history: Sequence[JobStatusChange] = ()
+
+
+class JobService(LoggerMixin):
+    """Jobs for the office and (for their own work) technicians."""
+
+    DOMAIN = "jobs"
+
+    def __init__(self, session: AsyncSession, cache: Cache) -> None:
+        self.session = session
+        self.uow = UnitOfWork(session)
+        self.jobs = JobRepository(session)
+        self.offerings = OfferingRepository(session)
+        self.catalog = CatalogService(session, cache)
+        self.audit = AuditService(session)
+
+    # --- reading -------------------------------------------------------------
+
+    async def get_job(self, job_id: uuid.UUID, caller: User) -> JobView:
+        """One job with line items and history; not visible → 404."""
+        job = await self._visible(job_id, caller)
+        items = (await self.jobs.line_items([job.id]))[job.id]
+        return JobView(job, items, await self.jobs.history(job.id))
+
+    async def list_jobs(
+        self, filters: JobFilters, caller: User, *, limit: int, offset: int
+    ) -> tuple[list[JobView], int]:
+        """A page of visible jobs with their line items."""
+        filters.visible_ids = visible_job_ids(caller)
+        rows, total = await self.jobs.list_filtered(filters, limit=limit, offset=offset)
+        items = await self.jobs.line_items([j.id for j in rows])
+        return [JobView(j, items[j.id]) for j in rows], total
+
+    async def status_counts(self, caller: User) -> dict[JobStatus, int]:
+        """Visible jobs per status (every status listed, zero included)."""
+        counts = await self.jobs.counts_by_status(visible_job_ids(caller))
+        return {status: counts.get(status, 0) for status in JobStatus}
+
+    # --- creating ------------------------------------------------------------
+
+    async def create_job(
+        self,
+        data: JobCreate,
+        actor: Actor,
+        *,
+        request_id: uuid.UUID | None = None,
+        commit: bool = True,
+    ) -> Job:
+        """Create a job for a live property, priced and sized from its offering."""
+        prop = await self._live_property(data.property_id)
+        offering = await self._offering(data.offering_id)
+        job = await self._build_job(data, prop, offering)
+        job.request_id = request_id
+        self.session.add(job)
+        await self.session.flush()
+        await self.audit.record(
+            actor, "job.created", "job", job.id, after=snapshot(job)
+        )
+        if commit:
+            await self.uow.commit()
+        self.log_completed("create", job_id=str(job.id), category=job.category.value)
+        return job
+
+    async def _build_job(
+        self, data: JobCreate, prop: Property, offering: Offering | None
+    ) -> Job:
+        if offering is None and not data.title:
+            raise ValidationFailed("title", "is required when no offering is given")
+        zones = data.zone_count if data.zone_count is not None else prop.zone_count
+        price, minutes, quote_needed = await self._price(offering, prop, zones)
+        if data.quoted_price_cents is not None:
+            price, quote_needed = data.quoted_price_cents, False
+        defaults = _offering_defaults(offering)
+        skills = sorted(set(data.required_skills or defaults["skills"]))
+        equipment = sorted(set(data.required_equipment or defaults["equipment"]))
+        await self.catalog.check_vocabulary(skills, equipment)
+        return Job(
+            customer_id=prop.customer_id,
+            property_id=prop.id,
+            offering_id=offering.id if offering else None,
+            title=data.title or (offering.name if offering else ""),
+            description=data.description,
+            category=(
+                JobCategory.REQUIRES_ESTIMATE
+                if quote_needed
+                else JobCategory.READY_TO_SCHEDULE
+            ),
+            status=JobStatus.REQUESTED,
+            source=data.source,
+            zone_count=zones,
+            quoted_price_cents=price,
+            estimated_minutes=data.estimated_minutes or minutes or 60,
+            target_week=data.target_week,
+            priority=data.priority,
+            staff_needed=data.staff_needed or defaults["staff"],
+            required_skills=skills,
+            required_equipment=equipment,
+            weather_sensitive=(
+                data.weather_sensitive
+                if data.weather_sensitive is not None
+                else defaults["weather"]
+            ),
+            span_days=data.span_days,
+            notes=data.notes,
+        )
+
+    async def _price(
+        self, offering: Offering | None, prop: Property, zones: int | None
+    ) -> tuple[int | None, int | None, bool]:
+        if offering is None:
+            return None, None, True
+        if zones is None and offering.pricing_model is PricingModel.PER_ZONE:
+            raise ValidationFailed(
+                "zone_count", "the property's zone count is unknown: give zone_count"
+            )
+        result = await self.catalog.quote_for(offering, prop.customer_id, zones)
+        return result.price_cents, result.minutes, result.quote_needed
+
+    # --- changing ------------------------------------------------------------
+
+    async def update_job(
+        self, job_id: uuid.UUID, changes: JobUpdate, caller: User, actor: Actor
+    ) -> JobView:
+        """Change a job's fields; prices only by the office; closed jobs are frozen."""
+        await self._visible(job_id, caller)
+        job = await lock_job(self.session, job_id)
+        fields = changes.model_dump(exclude_unset=True)
+        if PRICE_FIELDS & fields.keys() and caller.role is Role.TECHNICIAN:
+            raise PermissionDenied("technicians cannot change prices")
+        if job.status in {JobStatus.CLOSED, JobStatus.CANCELLED}:
+            raise ValidationFailed(
+                "status", f"a {job.status.value} job cannot be edited"
+            )
+        await self.catalog.check_vocabulary(
+            fields.get("required_skills") or [], fields.get("required_equipment") or []
+        )
+        before = snapshot(job)
+        self._apply_fields(job, fields)
+        old, new = changed_only(before, snapshot(job))
+        await self.audit.record(
+            actor, "job.updated", "job", job.id, before=old, after=new
+        )
+        await self.uow.commit()
+        self.log_completed("update", job_id=str(job.id), fields=sorted(fields))
+        return await self.get_job(job.id, caller)
+
+    @staticmethod
+    def _apply_fields(job: Job, fields: dict[str, Any]) -> None:
+        required = {
+            "title",
+            "priority",
+            "staff_needed",
+            "span_days",
+            "estimated_minutes",
+        }
+        for name, value in fields.items():
+            if value is None and name in required | {"weather_sensitive"}:
+                raise ValidationFailed(name, "must not be null")
+            is_codes = name in {"required_skills", "required_equipment"}
+            setattr(job, name, sorted(set(value or [])) if is_codes else value)
+        if (
+            job.category is JobCategory.REQUIRES_ESTIMATE
+            and job.quoted_price_cents is not None
+        ):
+            job.category = JobCategory.READY_TO_SCHEDULE
+
+    async def transition(
+        self,
+        job_id: uuid.UUID,
+        target: JobStatus,
+        reason: str | None,
+        caller: User,
+        actor: Actor,
+    ) -> JobView:
+        """Move a job to ``target`` (409 naming the allowed next statuses otherwise)."""
+        if caller.role is Role.TECHNICIAN and target not in TECHNICIAN_TRANSITIONS:
+            raise PermissionDenied("technicians may only start and complete jobs")
+        await self._visible(job_id, caller)
+        job = await lock_job(self.session, job_id)
+        previous = job.status
+        if (
+            target is JobStatus.APPROVED
+            and job.category is JobCategory.REQUIRES_ESTIMATE
+        ):
+            raise ValidationFailed(
+                "to_status", "a job needing an estimate is approved by pricing it first"
+            )
+        apply_transition(
+            self.session, job, target, actor_id=actor.user_id, reason=reason
+        )
+        await self.audit.record(
+            actor,
+            "job.status_changed",
+            "job",
+            job.id,
+            before={"status": previous.value},
+            after={"status": target.value, "reason": reason},
+        )
+        await self.uow.commit()
+        self.log_completed("transition", job_id=str(job.id), to_status=target.value)
+        return await self.get_job(job.id, caller)
+
+    async def add_line_item(
+        self, job_id: uuid.UUID, data: LineItemCreate, caller: User, actor: Actor
+    ) -> JobView:
+        """Add a charge or credit to an open or just-completed job."""
+        await self._visible(job_id, caller)
+        job = await lock_job(self.session, job_id)
+        if job.status in {JobStatus.CLOSED, JobStatus.CANCELLED}:
+            raise ValidationFailed(
+                "status", f"a {job.status.value} job cannot be changed"
+            )
+        item = JobLineItem(
+            job_id=job.id, created_at=datetime.now(UTC), **data.model_dump()
+        )
+        self.session.add(item)
+        await self.session.flush()
+        await self.audit.record(
+            actor, "job.line_item_added", "job", job.id, after=snapshot(item)
+        )
+        await self.uow.commit()
+        return await self.get_job(job.id, caller)
+
+    async def remove_line_item(
+        self, job_id: uuid.UUID, item_id: uuid.UUID, caller: User, actor: Actor
+    ) -> JobView:
+        """Remove a line item (office only: it changes the price)."""
+        if caller.role is Role.TECHNICIAN:
+            raise PermissionDenied("technicians cannot remove charges")
+        job = await lock_job(self.session, job_id)
+        item = await self.jobs.get_line_item(job.id, item_id)
+        if item is None:
+            raise NotFoundError("line item not found")
+        await self.audit.record(
+            actor, "job.line_item_removed", "job", job.id, before=snapshot(item)
+        )
+        await self.session.delete(item)
+        await self.uow.commit()
+        return await self.get_job(job.id, caller)
+
+    # --- helpers -------------------------------------------------------------
+
+    async def _visible(self, job_id: uuid.UUID, caller: User) -> Job:
+        stmt = select(Job).where(Job.id == job_id)
+        visible = visible_job_ids(caller)
+        if visible is not None:
+            stmt = stmt.where(Job.id.in_(visible))
+        job = await self.session.scalar(stmt)
+        if job is None:
+            raise JobNotFound
+        return job
+
+    async def _live_property(self, property_id: uuid.UUID) -> Property:
+        prop = await self.session.scalar(
+            select(Property).where(
+                Property.id == property_id, Property.deleted_at.is_(None)
+            )
+        )
+        if prop is None:
+            raise NotFoundError("property not found")
+        return prop
+
+    async def _offering(self, offering_id: uuid.UUID | None) -> Offering | None:
+        if offering_id is None:
+            return None
+        offering = await self.offerings.get(offering_id)
+        if offering is None or not offering.is_active:
+            raise ValidationFailed("offering_id", "no active offering with this id")
+        return offering
+
+
+def _offering_defaults(offering: Offering | None) -> dict[str, Any]:
+    """What a job copies from its offering (editable afterwards)."""
+    if offering is None:
+        return {"skills": [], "equipment": [], "staff": 1, "weather": False}
+    return {
+        "skills": list(offering.required_skills),
+        "equipment": list(offering.required_equipment),
+        "staff": offering.staff_needed,
+        "weather": offering.weather_sensitive,
+    }
+
+
+__all__ = ["JobService", "JobSource", "JobView"]

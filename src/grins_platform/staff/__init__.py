@@ -1,0 +1,1 @@
+"""Staff members (who works, where from, when, with what) and crews."""
