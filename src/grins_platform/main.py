@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from grins_platform import __version__
 from grins_platform.auth.router import router as auth_router
+from grins_platform.catalog.router import router as catalog_router
 from grins_platform.core.cache import Cache
 from grins_platform.core.config import Environment, Settings, get_settings
 from grins_platform.core.crypto import configure_encryption
@@ -25,6 +26,7 @@ from grins_platform.core.redis import create_redis
 from grins_platform.db.embedded import ensure_services
 from grins_platform.db.session import Database
 from grins_platform.health.router import router as health_router
+from grins_platform.jobs.router import router as jobs_router
 from grins_platform.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -35,6 +37,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
+    app.include_router(catalog_router, prefix=API_PREFIX)
+    app.include_router(jobs_router, prefix=API_PREFIX)
 
 
 def create_app(
