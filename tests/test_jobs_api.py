@@ -616,3 +616,70 @@ async def test_seasonal_batch_validation(
         json={**base, "year": 2025, "first_week": 52, "last_week": 53},
     )
     assert no_week_53.status_code == 422
+
+
+async def test_technician_sees_and_works_only_jobs_on_own_appointments(
+    app_client: AsyncClient, session: AsyncSession
+) -> None:
+    from tests.scheduling_factories import make_appointment, make_staff, utc  # noqa: PLC0415
+
+    me = await logged_in(app_client, session, Role.TECHNICIAN)
+    other_user = await make_user(session, role=Role.TECHNICIAN)
+    mine_staff = await make_staff(session, user_id=me.user.id)
+    other_staff = await make_staff(session, user_id=other_user.id)
+    mine = await make_job(session, status=JobStatus.SCHEDULED)
+    theirs = await make_job(session, status=JobStatus.SCHEDULED)
+    await make_appointment(
+        session, mine, mine_staff, utc(2026, 5, 4, 14), utc(2026, 5, 4, 15)
+    )
+    await make_appointment(
+        session, theirs, other_staff, utc(2026, 5, 4, 14), utc(2026, 5, 4, 15)
+    )
+    listed = await app_client.get(JOBS, headers=me.headers)
+    assert [j["id"] for j in listed.json()["items"]] == [str(mine.id)]
+    counts = {
+        c["status"]: c["count"]
+        for c in (await app_client.get(f"{JOBS}/counts", headers=me.headers)).json()
+    }
+    assert counts["scheduled"] == 1
+    assert (
+        await app_client.get(f"{JOBS}/{theirs.id}", headers=me.headers)
+    ).status_code == 404
+    started = await app_client.post(
+        f"{JOBS}/{mine.id}/transitions",
+        headers=me.headers,
+        json={"to_status": "in_progress"},
+    )
+    assert started.status_code == 200
+    price = await app_client.patch(
+        f"{JOBS}/{mine.id}", headers=me.headers, json={"final_price_cents": 1}
+    )
+    assert price.status_code == 403
+    notes = await app_client.patch(
+        f"{JOBS}/{mine.id}", headers=me.headers, json={"notes": "replaced 2 heads"}
+    )
+    assert notes.status_code == 200
+    extra = await app_client.post(
+        f"{JOBS}/{mine.id}/line-items",
+        headers=me.headers,
+        json={"description": "Rotor head", "quantity": 2, "unit_price_cents": 2500},
+    )
+    assert extra.status_code == 201
+    done = await app_client.post(
+        f"{JOBS}/{mine.id}/transitions",
+        headers=me.headers,
+        json={"to_status": "completed"},
+    )
+    assert done.status_code == 200
+    close = await app_client.post(
+        f"{JOBS}/{mine.id}/transitions",
+        headers=me.headers,
+        json={"to_status": "closed"},
+    )
+    assert close.status_code == 403
+    other = await app_client.post(
+        f"{JOBS}/{theirs.id}/transitions",
+        headers=me.headers,
+        json={"to_status": "in_progress"},
+    )
+    assert other.status_code == 404
