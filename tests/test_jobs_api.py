@@ -683,3 +683,24 @@ async def test_technician_sees_and_works_only_jobs_on_own_appointments(
         json={"to_status": "in_progress"},
     )
     assert other.status_code == 404
+
+
+async def test_office_counts_are_cached_and_dropped_on_writes(
+    app_client: AsyncClient, manager: LoggedIn, session: AsyncSession, redis: object
+) -> None:
+    job = await make_job(session, status=JobStatus.APPROVED)
+    first = await app_client.get(f"{JOBS}/counts", headers=manager.headers)
+    assert {c["status"]: c["count"] for c in first.json()}["approved"] == 1
+    await make_job(session, status=JobStatus.APPROVED)  # written behind the API's back
+    cached = await app_client.get(f"{JOBS}/counts", headers=manager.headers)
+    assert {c["status"]: c["count"] for c in cached.json()}["approved"] == 1
+    moved = await app_client.post(
+        f"{JOBS}/{job.id}/transitions",
+        headers=manager.headers,
+        json={"to_status": "scheduled"},
+    )
+    assert moved.status_code == 200
+    fresh = await app_client.get(f"{JOBS}/counts", headers=manager.headers)
+    counts = {c["status"]: c["count"] for c in fresh.json()}
+    assert counts["approved"] == 1
+    assert counts["scheduled"] == 1

@@ -24,16 +24,21 @@ class UnitOfWork:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._after_commit: list[AfterCommit] = []
+        self._every_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:
         """Run ``callback`` once the current transaction has committed."""
         self._after_commit.append(callback)
 
+    def after_every_commit(self, callback: AfterCommit) -> None:
+        """Run ``callback`` after each successful commit of this unit of work."""
+        self._every_commit.append(callback)
+
     async def commit(self) -> None:
-        """Commit, then run and clear the after-commit callbacks."""
+        """Commit, then run (and clear) the after-commit callbacks."""
         await self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
+        for callback in [*callbacks, *self._every_commit]:
             try:
                 await callback()
             except Exception as exc:  # noqa: BLE001 - after-commit work must not fail the use case

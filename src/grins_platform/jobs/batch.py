@@ -24,6 +24,7 @@ from grins_platform.catalog.models import Offering, PricingModel, ServicePlan
 from grins_platform.catalog.pricing import ZonesRequired, quote
 from grins_platform.catalog.repository import OverrideRepository
 from grins_platform.catalog.service import override_terms, terms_of
+from grins_platform.core.cache import Cache
 from grins_platform.core.errors import ValidationFailed
 from grins_platform.core.log_config import LoggerMixin
 from grins_platform.customers.models import Customer
@@ -40,6 +41,7 @@ from grins_platform.jobs.schemas import (
     SeasonalBatchRequest,
     SeasonalBatchResult,
 )
+from grins_platform.jobs.service import JOBS_CACHE_PREFIX
 from grins_platform.jobs.workflow import OPEN_STATUSES
 from grins_platform.properties.models import Property
 
@@ -73,11 +75,16 @@ class SeasonalBatchService(LoggerMixin):
     DOMAIN = "jobs"
     COMPONENT = "batch"
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: Cache) -> None:
         self.session = session
+        self.cache = cache
         self.uow = UnitOfWork(session)
+        self.uow.after_every_commit(self._invalidate)
         self.overrides = OverrideRepository(session)
         self.audit = AuditService(session)
+
+    async def _invalidate(self) -> None:
+        await self.cache.invalidate_prefix(JOBS_CACHE_PREFIX)
 
     async def run(
         self, request: SeasonalBatchRequest, actor: Actor

@@ -72,6 +72,7 @@ class Job(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         Index("ix_jobs_status_target_week", "status", "target_week", "priority"),
         Index("ix_jobs_category_status", "category", "status", "created_at"),
         Index("ix_jobs_customer", "customer_id", "created_at"),
+        Index("ix_jobs_created_at", "created_at", "id"),
         Index("ix_jobs_property", "property_id", "created_at"),
         Index("ix_jobs_offering_status", "offering_id", "status"),
         Index(

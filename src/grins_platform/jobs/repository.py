@@ -29,6 +29,19 @@ SORTS: Final = {
 }
 
 
+def order_by(sort: str, *, descending: bool) -> tuple[Any, Any]:
+    """ORDER BY for a sort key, with the id as the tie-break (stable pages).
+
+    Only the nullable ``target_week`` gets ``NULLS LAST``; on NOT NULL columns it
+    would stop PostgreSQL from walking the matching index backwards.
+    """
+    column = SORTS[sort]
+    order = column.desc() if descending else column.asc()
+    if sort == "target_week":
+        order = order.nulls_last()
+    return order, Job.id.desc() if descending else Job.id.asc()
+
+
 @dataclass(slots=True)
 class JobFilters:
     """What a job list is narrowed to."""
@@ -79,12 +92,11 @@ class JobRepository(Repository[Job]):
         """A page of jobs (stable order: the sort key, then id) and the total."""
         stmt = self._filtered(f)
         total = await self.count(stmt)
-        column = SORTS[f.sort]
-        order = (
-            column.desc().nulls_last() if f.descending else column.asc().nulls_last()
+        rows = await self.page(
+            stmt.order_by(*order_by(f.sort, descending=f.descending)),
+            limit=limit,
+            offset=offset,
         )
-        tie = Job.id.desc() if f.descending else Job.id.asc()
-        rows = await self.page(stmt.order_by(order, tie), limit=limit, offset=offset)
         return rows, total
 
     async def counts_by_status(

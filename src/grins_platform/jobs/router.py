@@ -145,13 +145,15 @@ async def seasonal_batch(
     user: ManagerUser,
     client: ClientDep,
     session: SessionDep,
+    cache: CacheDep,
 ) -> SeasonalBatchResult:
     """Admin/manager. Create a season's jobs for one offering.
 
     A dry run (the default) lists them with their total value; a real run creates
     them in one transaction and is idempotent.
     """
-    return await SeasonalBatchService(session).run(body, Actor.of(user, client.ip))
+    service = SeasonalBatchService(session, cache)
+    return await service.run(body, Actor.of(user, client.ip))
 
 
 @router.get("/{job_id}", response_model=JobDetail)

@@ -38,6 +38,9 @@ from grins_platform.jobs.workflow import JobNotFound, apply_transition, lock_job
 from grins_platform.properties.models import Property
 from grins_platform.users.models import Role, User
 
+JOBS_CACHE_PREFIX: Final = "jobs:"
+COUNTS_CACHE_KEY: Final = "jobs:counts:all"
+COUNTS_CACHE_TTL: Final = 30
 PRICE_FIELDS: Final = frozenset({"quoted_price_cents", "final_price_cents"})
 TECHNICIAN_TRANSITIONS: Final = frozenset({JobStatus.IN_PROGRESS, JobStatus.COMPLETED})
 """Technicians start and finish work; they never cancel, close or hold a job."""
@@ -59,7 +62,9 @@ class JobService(LoggerMixin):
 
     def __init__(self, session: AsyncSession, cache: Cache) -> None:
         self.session = session
+        self.cache = cache
         self.uow = UnitOfWork(session)
+        self.uow.after_every_commit(self._invalidate)
         self.jobs = JobRepository(session)
         self.offerings = OfferingRepository(session)
         self.catalog = CatalogService(session, cache)
@@ -83,9 +88,24 @@ class JobService(LoggerMixin):
         return [JobView(j, items[j.id]) for j in rows], total
 
     async def status_counts(self, caller: User) -> dict[JobStatus, int]:
-        """Visible jobs per status (every status listed, zero included)."""
-        counts = await self.jobs.counts_by_status(visible_job_ids(caller))
-        return {status: counts.get(status, 0) for status in JobStatus}
+        """Visible jobs per status (every status listed, zero included).
+
+        The office's counts (a dashboard read over every job) are cached briefly in
+        Redis and dropped on every job write made through this service.
+        """
+        visible = visible_job_ids(caller)
+
+        async def load() -> dict[str, int]:
+            counts = await self.jobs.counts_by_status(visible)
+            return {status.value: counts.get(status, 0) for status in JobStatus}
+
+        if visible is None:
+            raw: dict[str, int] = await self.cache.get_or_set(
+                COUNTS_CACHE_KEY, COUNTS_CACHE_TTL, load
+            )
+        else:
+            raw = await load()
+        return {JobStatus(k): int(v) for k, v in raw.items()}
 
     # --- creating ------------------------------------------------------------
 
@@ -290,6 +310,9 @@ class JobService(LoggerMixin):
         return await self.get_job(job.id, caller)
 
     # --- helpers -------------------------------------------------------------
+
+    async def _invalidate(self) -> None:
+        await self.cache.invalidate_prefix(JOBS_CACHE_PREFIX)
 
     async def _visible(self, job_id: uuid.UUID, caller: User) -> Job:
         stmt = select(Job).where(Job.id == job_id)
