@@ -56,11 +56,12 @@ def clear_errors() -> Generator[None]:
 
 
 def settings_for_command(
-    *, start_embedded: bool = True, quiet: bool = False
+    *, start_embedded: bool = True, quiet: bool = False, need_redis: bool = True
 ) -> Settings:
     """Load settings, configure logging and (by default) start embedded services.
 
-    ``quiet`` raises the log level to WARNING for commands whose output is a report.
+    ``quiet`` raises the log level to WARNING for commands whose output is a report;
+    ``need_redis=False`` leaves Redis alone for commands that only use the database.
     """
     settings = load_settings()
     level = settings.log_level.value
@@ -68,7 +69,7 @@ def settings_for_command(
         level = "WARNING"
     configure_logging(level, json_logs=settings.json_logs, stream=sys.stderr)
     if start_embedded:
-        settings = ensure_services(settings)
+        settings = ensure_services(settings, need_redis=need_redis)
     return settings
 
 
@@ -97,7 +98,7 @@ def migrate_upgrade(
     from grins_platform.db import migrations  # noqa: PLC0415
 
     with clear_errors():
-        settings = settings_for_command()
+        settings = settings_for_command(need_redis=False)
         assert settings.database_url is not None  # noqa: S101 - ensured above
         migrations.upgrade(settings.database_url, revision)
         typer.echo(f"database migrated to {revision}")
@@ -111,7 +112,7 @@ def migrate_downgrade(
     from grins_platform.db import migrations  # noqa: PLC0415
 
     with clear_errors():
-        settings = settings_for_command()
+        settings = settings_for_command(need_redis=False)
         assert settings.database_url is not None  # noqa: S101
         migrations.downgrade(settings.database_url, revision)
         typer.echo(f"database migrated down to {revision}")
@@ -124,7 +125,7 @@ def migrate_current() -> None:
     from grins_platform.db.session import create_engine  # noqa: PLC0415
 
     with clear_errors():
-        settings = settings_for_command(quiet=True)
+        settings = settings_for_command(quiet=True, need_redis=False)
         assert settings.database_url is not None  # noqa: S101
 
         async def _current() -> set[str]:

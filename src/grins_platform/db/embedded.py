@@ -87,14 +87,16 @@ class EmbeddedServices:
 _active: EmbeddedServices | None = None
 
 
-def ensure_services(settings: Settings, *, export: bool = True) -> Settings:
+def ensure_services(
+    settings: Settings, *, export: bool = True, need_redis: bool = True
+) -> Settings:
     """Return settings whose URLs point at running servers, starting embedded ones.
 
     ``export`` writes the URLs into the environment so child processes (uvicorn
     workers, the reloader) use the same servers instead of starting their own.
     """
     global _active  # noqa: PLW0603 - one set of embedded servers per process
-    if settings.database_url and settings.redis_url:
+    if settings.database_url and (settings.redis_url or not need_redis):
         inherited = os.environ.get(EMBEDDED_ENV, "")
         log.completed(
             "mode_select",
@@ -106,7 +108,7 @@ def ensure_services(settings: Settings, *, export: bool = True) -> Settings:
     updates: dict[str, str] = {}
     if not settings.database_url:
         updates["database_url"] = services.database_url or services.start_postgres()
-    if not settings.redis_url:
+    if not settings.redis_url and need_redis:
         updates["redis_url"] = services.redis_url or services.start_redis()
     _active = services
     if export:
@@ -118,10 +120,16 @@ def ensure_services(settings: Settings, *, export: bool = True) -> Settings:
     log.completed(
         "mode_select",
         database="embedded" if "database_url" in updates else "external",
-        redis="embedded" if "redis_url" in updates else "external",
+        redis=_redis_mode(settings, updates),
         data_dir=str(settings.data_dir),
     )
     return settings.model_copy(update=updates)
+
+
+def _redis_mode(settings: Settings, updates: dict[str, str]) -> str:
+    if "redis_url" in updates:
+        return "embedded"
+    return "external" if settings.redis_url else "not started"
 
 
 def stop_services() -> None:
