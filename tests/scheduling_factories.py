@@ -22,6 +22,7 @@ from grins_platform.catalog.models import Equipment, Skill
 from grins_platform.customers.models import Customer
 from grins_platform.jobs.models import Job, JobCategory, JobSource, JobStatus
 from grins_platform.properties.models import Property
+from grins_platform.requests.models import RequestSource, RequestStatus, ServiceRequest
 from grins_platform.staff.models import Crew, CrewMember, StaffMember
 from tests.factories import fake
 
@@ -102,10 +103,15 @@ async def make_site(
     session: AsyncSession,
     *,
     city: str = "Eden Prairie",
-    at: tuple[float, float] = EDEN_PRAIRIE,
+    at: tuple[float, float] | None = None,
     gate_code: str | None = None,
 ) -> Property:
-    """A saved customer with one primary property."""
+    """A saved customer with one primary property (near Eden Prairie by default)."""
+    if at is None:
+        at = (
+            EDEN_PRAIRIE[0] + fake.pyfloat(min_value=-0.03, max_value=0.03),
+            EDEN_PRAIRIE[1] + fake.pyfloat(min_value=-0.03, max_value=0.03),
+        )
     customer = Customer(name=fake.name(), phone=None, email=None)
     session.add(customer)
     await session.flush()
@@ -140,13 +146,27 @@ async def make_job(
     target_week: date | None = None,
     priority: int = 1,
     title: str = "Spring start-up",
+    preferred_time: str | None = None,
 ) -> Job:
     """A saved job (approved by default) at ``site`` (a new one if omitted)."""
     site = site or await make_site(session)
     await ensure_codes(
         session, skills=tuple(skills or ()), equipment=tuple(equipment or ())
     )
+    request_id = None
+    if preferred_time is not None:
+        request = ServiceRequest(
+            status=RequestStatus.CONVERTED,
+            source=RequestSource.PHONE,
+            name="Caller",
+            preferred_time=preferred_time,
+            customer_id=site.customer_id,
+        )
+        session.add(request)
+        await session.flush()
+        request_id = request.id
     job = Job(
+        request_id=request_id,
         customer_id=site.customer_id,
         property_id=site.id,
         title=title,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from grins_platform import __version__
+from grins_platform.appointments.router import router as appointments_router
 from grins_platform.auth.router import router as auth_router
 from grins_platform.catalog.router import router as catalog_router
 from grins_platform.core.cache import Cache
@@ -27,6 +28,8 @@ from grins_platform.db.embedded import ensure_services
 from grins_platform.db.session import Database
 from grins_platform.health.router import router as health_router
 from grins_platform.jobs.router import router as jobs_router
+from grins_platform.scheduling.router import router as scheduling_router
+from grins_platform.staff.router import router as staff_router
 from grins_platform.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -37,6 +40,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
+    app.include_router(staff_router, prefix=API_PREFIX)
+    app.include_router(appointments_router, prefix=API_PREFIX)
+    app.include_router(scheduling_router, prefix=API_PREFIX)
     app.include_router(catalog_router, prefix=API_PREFIX)
     app.include_router(jobs_router, prefix=API_PREFIX)
 
