@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 
-import asyncpg  # type: ignore[import-untyped]
 import pytest
-from sqlalchemy.engine import make_url
 
 from grins_platform.core.config import Settings
-from grins_platform.db import migrations
+from tests.cli_support import base_env, grins, scratch_database
 
 pytestmark = pytest.mark.integration
 DB = f"grins_cli_{os.getpid()}"
@@ -26,55 +22,27 @@ second-password-1
 
 @pytest.fixture(scope="module")
 async def cli_env(test_settings: Settings) -> AsyncIterator[dict[str, str]]:
-    assert test_settings.database_url is not None
-    url = make_url(test_settings.database_url)
-    admin_dsn = url.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{DB}"')
-    target = url.set(database=DB).render_as_string(hide_password=False)
-    migrations.upgrade(target)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRINS_")}
-    env.update(
-        DATABASE_URL=target,
-        REDIS_URL=str(test_settings.redis_url),
-        PASSWORD_HASH_ROUNDS="4",
-        LOG_FORMAT="json",
-    )
-    yield env
-    await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    await conn.close()
-
-
-def _grins(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "-m", "grins_platform.cli", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    async with scratch_database(test_settings, DB) as target:
+        yield base_env(
+            DATABASE_URL=target,
+            REDIS_URL=str(test_settings.redis_url),
+            PASSWORD_HASH_ROUNDS="4",
+        )
 
 
 def test_dev_admin_created_once_then_flags_and_prompts(cli_env: dict[str, str]) -> None:
-    first = _grins(cli_env, "create-admin", "--dev-if-none")
+    first = grins(cli_env, "create-admin", "--dev-if-none")
     assert first.returncode == 0, first.stderr
     match = re.search(r"email=(\S+) password=(\S+)", first.stdout)
     assert match is not None
     assert match.group(1) == "admin@grins.example.com"
     assert len(match.group(2)) >= 12
-    again = _grins(cli_env, "create-admin", "--dev-if-none")
+    again = grins(cli_env, "create-admin", "--dev-if-none")
     assert again.returncode == 0
     assert "no development admin created" in again.stdout
     assert match.group(2) not in again.stdout  # printed once only
 
-    flags = _grins(
+    flags = grins(
         cli_env,
         "create-admin",
         "--email",
@@ -87,7 +55,7 @@ def test_dev_admin_created_once_then_flags_and_prompts(cli_env: dict[str, str]) 
     assert flags.returncode == 0, flags.stderr
     assert "admin created: owner@example.com" in flags.stdout
 
-    prompted = _grins(
+    prompted = grins(
         cli_env,
         "create-admin",
         stdin=PROMPT_ANSWERS,
@@ -132,7 +100,7 @@ def test_create_admin_failures_are_one_line(
     cli_env: dict[str, str], args: list[str], message: str | None
 ) -> None:
     if message is None:
-        seed = _grins(
+        seed = grins(
             cli_env,
             "create-admin",
             "--email",
@@ -144,7 +112,7 @@ def test_create_admin_failures_are_one_line(
         )
         assert seed.returncode == 0, seed.stderr
         message = "already exists"
-    result = _grins(cli_env, "create-admin", *args)
+    result = grins(cli_env, "create-admin", *args)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
