@@ -245,6 +245,48 @@ def seed_catalog() -> None:
         typer.echo(", ".join(f"{count} {kind} added" for kind, count in added.items()))
 
 
+@app.command("seed-demo")
+def seed_demo(
+    scale: Annotated[
+        float, typer.Option(help="1 = 20,000 customers, 100,000 jobs.", min=0.001)
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed (same data).")] = 2026,
+    as_of: Annotated[
+        str | None, typer.Option(help="The data's today (YYYY-MM-DD).")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Wipe customers, jobs, staff and schedules first."
+        ),
+    ] = False,
+) -> None:
+    """Load a realistic five-season demo dataset (refuses if customers exist)."""
+    from datetime import date  # noqa: PLC0415
+
+    from grins_platform.demo.command import run_seed_demo, summary  # noqa: PLC0415
+    from grins_platform.demo.loader import DemoDataExists  # noqa: PLC0415
+    from grins_platform.demo.plan import DemoOptions  # noqa: PLC0415
+
+    with clear_errors():
+        settings = settings_for_command(quiet=True)
+        try:
+            day = date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            fail(f"--as-of must be a date like 2026-11-26, not {as_of!r}", 2)
+        options = DemoOptions(
+            scale=scale, seed=seed, as_of=day, timezone=settings.business_timezone
+        )
+        try:
+            result, seconds = asyncio.run(
+                run_seed_demo(settings, options, force=force, show_progress=True)
+            )
+        except DemoDataExists as exc:
+            fail(str(exc))
+        for line in summary(result, seconds):
+            typer.echo(line)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

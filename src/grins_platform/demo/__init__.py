@@ -1,0 +1,1 @@
+"""Demo data: a realistic, reproducible five-season dataset (``grins seed-demo``)."""
