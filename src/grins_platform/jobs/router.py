@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 from grins_platform.audit.service import Actor
 from grins_platform.auth.dependencies import ClientDep, CurrentUser, ManagerUser
 from grins_platform.core.cache import CacheDep
-from grins_platform.core.pagination import Page, PageDep
+from grins_platform.core.pagination import Page, PageDep, PageParams
 from grins_platform.db.session import SessionDep
 from grins_platform.jobs.batch import SeasonalBatchService
 from grins_platform.jobs.models import JobCategory, JobStatus
@@ -31,6 +31,7 @@ from grins_platform.jobs.schemas import (
 )
 from grins_platform.jobs.service import JobService, JobView
 from grins_platform.jobs.workflow import allowed_next
+from grins_platform.users.models import User
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 SortField = Literal["created_at", "target_week", "priority", "status", "updated_at"]
@@ -49,6 +50,20 @@ def _read(view: JobView) -> JobRead:
     read.line_items = [LineItemRead.model_validate(i) for i in view.line_items]
     read.allowed_next = allowed_next(view.job)
     return read
+
+
+async def _page(
+    service: JobService, filters: JobFilters, user: User, page: PageParams
+) -> Page[JobRead]:
+    views, total = await service.list_jobs(
+        filters, user, limit=page.limit, offset=page.offset
+    )
+    return Page[JobRead](
+        items=[_read(v) for v in views],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 def _detail(view: JobView) -> JobDetail:
@@ -95,15 +110,7 @@ async def list_jobs(
         sort=sort,
         descending=order == "desc",
     )
-    views, total = await service.list_jobs(
-        filters, user, limit=page.limit, offset=page.offset
-    )
-    return Page[JobRead](
-        items=[_read(v) for v in views],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return await _page(service, filters, user, page)
 
 
 @router.get("/ready", response_model=Page[JobRead])
@@ -121,15 +128,7 @@ async def ready_to_schedule(
         sort="priority",
         descending=True,
     )
-    views, total = await service.list_jobs(
-        filters, user, limit=page.limit, offset=page.offset
-    )
-    return Page[JobRead](
-        items=[_read(v) for v in views],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return await _page(service, filters, user, page)
 
 
 @router.get("/counts", response_model=list[StatusCount])
