@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, Final
@@ -110,6 +111,20 @@ class Cache:
         value = await produce()
         await self.set(key, value, ttl_seconds)
         return value
+
+
+def timing_logger(*, enabled: bool) -> CacheTimer | None:
+    """A ``Cache`` timer that logs each get/set with its duration at INFO.
+
+    ``cache.redis.get_completed duration_ms=...``; only with ``LOG_QUERIES`` on.
+    """
+    if not enabled:
+        return None
+
+    def _log(op: str, duration_ms: float) -> None:
+        log.event(op, "completed", logging.INFO, duration_ms=round(duration_ms, 3))
+
+    return _log
 
 
 def get_cache(request: Request) -> Cache:

@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=10.0, gt=0)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     slow_query_ms: float = Field(default=50.0, ge=0)
+    log_queries: bool = Field(
+        default=False,
+        description="Log every SQL statement and cache get/set with its duration at "
+        "INFO, in a compact form (benchmarks; off in normal operation)",
+    )
 
     redis_connect_timeout: float = Field(default=1.0, gt=0)
     redis_socket_timeout: float = Field(default=1.0, gt=0)

@@ -27,6 +27,7 @@ from grins_platform.core.log_config import DomainLogger
 
 query_log = DomainLogger("database", "query")
 _MAX_STATEMENT_CHARS = 500
+_COMPACT_STATEMENT_CHARS = 60
 
 
 def _statement_text(statement: str) -> str:
@@ -36,9 +37,14 @@ def _statement_text(statement: str) -> str:
     return text
 
 
-def install_query_logging(engine: AsyncEngine, slow_query_ms: float) -> None:
+def install_query_logging(
+    engine: AsyncEngine, slow_query_ms: float, *, log_all: bool = False
+) -> None:
     """Log each statement at DEBUG with its duration; slow ones at WARNING.
 
+    With ``log_all`` (``LOG_QUERIES``) every statement is logged at INFO in a compact
+    form (its first words and the duration), so a production-like run can measure
+    the statement-time distribution without DEBUG logging everything else.
     Parameters are never logged: they carry personal data.
     """
     sync_engine = engine.sync_engine
@@ -76,6 +82,14 @@ def install_query_logging(engine: AsyncEngine, slow_query_ms: float) -> None:
                 threshold_ms=slow_query_ms,
                 executemany=executemany,
             )
+        elif log_all:
+            query_log.event(
+                "execute",
+                "completed",
+                logging.INFO,
+                statement=_statement_text(statement)[:_COMPACT_STATEMENT_CHARS],
+                duration_ms=duration_ms,
+            )
         elif std_logger.isEnabledFor(logging.DEBUG):
             query_log.event(
                 "execute",
@@ -104,7 +118,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         pool_recycle=1800,
         connect_args={"server_settings": server_settings, "timeout": 5},
     )
-    install_query_logging(engine, settings.slow_query_ms)
+    install_query_logging(engine, settings.slow_query_ms, log_all=settings.log_queries)
     return engine
 
 
