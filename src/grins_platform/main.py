@@ -13,7 +13,7 @@ from grins_platform import __version__
 from grins_platform.appointments.router import router as appointments_router
 from grins_platform.auth.router import router as auth_router
 from grins_platform.catalog.router import router as catalog_router
-from grins_platform.core.cache import Cache
+from grins_platform.core.cache import Cache, timing_logger
 from grins_platform.core.config import Environment, Settings, get_settings
 from grins_platform.core.crypto import configure_encryption
 from grins_platform.core.errors import register_error_handlers
@@ -70,7 +70,9 @@ def create_app(
         app.state.settings = resolved
         app.state.db = database
         app.state.redis = redis
-        app.state.cache = Cache(redis)
+        app.state.cache = Cache(
+            redis, timer=timing_logger(enabled=resolved.log_queries)
+        )
         app_log.completed(
             "startup",
             environment=resolved.environment.value,
