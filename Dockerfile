@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1.7
 # Build stage: uv resolves from the committed lock into /app/.venv.
 FROM python:3.11-slim AS build
-COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /usr/local/bin/uv
+# The uv that wrote uv.lock (scripts/setup.sh installs it the same way).
+RUN pip install --no-cache-dir uv==0.13.9
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
 WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
