@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grins_platform.audit.models import AuditEntry
 from grins_platform.jobs.models import JobStatus
 from grins_platform.staff.models import StaffTimeOff
 from grins_platform.users.models import Role
@@ -73,6 +75,12 @@ async def test_booking_schedules_the_job_with_a_two_hour_window(
         f"{APPTS}/{body['id']}/history", headers=manager.headers
     )
     assert [h["to_status"] for h in history.json()] == ["scheduled"]
+    audit = await session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_id == uuid.UUID(body["id"]))
+    )
+    assert audit is not None
+    assert audit.action == "appointment.created"
+    assert audit.actor_id == manager.user.id
 
 
 async def test_overlap_is_409_and_touching_slots_are_fine(

@@ -17,7 +17,11 @@ from grins_platform.appointments.models import (
     AppointmentStatusChange,
 )
 from grins_platform.appointments.workflow import BLOCKING, OPEN
+from grins_platform.catalog.models import Offering
+from grins_platform.customers.models import Customer
 from grins_platform.db.repository import Repository
+from grins_platform.jobs.models import Job, JobStatus
+from grins_platform.properties.models import Property
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +162,61 @@ class AppointmentRepository(Repository[Appointment]):
             .order_by(AppointmentStatusChange.changed_at, AppointmentStatusChange.id)
         )
         return result.scalars().all()
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """An appointment with everything its job card shows."""
+
+    appointment: Appointment
+    job: Job
+    prop: Property
+    customer: Customer
+    offering_name: str | None
+
+
+class VisitRepository(Repository[Appointment]):
+    """Reads for the technician's day and calendar feed."""
+
+    model = Appointment
+
+    async def visits(
+        self, staff_id: uuid.UUID, first: date, last: date, *, live_only: bool
+    ) -> list[Visit]:
+        """A staff member's appointments on business days ``first``..``last``."""
+        stmt = (
+            select(Appointment, Job, Property, Customer, Offering.name)
+            .join(AppointmentStaff, AppointmentStaff.appointment_id == Appointment.id)
+            .join(Job, Job.id == Appointment.job_id)
+            .join(Property, Property.id == Job.property_id)
+            .join(Customer, Customer.id == Job.customer_id)
+            .outerjoin(Offering, Offering.id == Job.offering_id)
+            .where(
+                AppointmentStaff.staff_id == staff_id,
+                Appointment.day >= first,
+                Appointment.day <= last,
+            )
+            .order_by(Appointment.planned_start, Appointment.id)
+        )
+        if live_only:
+            stmt = stmt.where(Appointment.status.in_(BLOCKING))
+        rows = (await self.session.execute(stmt)).all()
+        return [Visit(a, j, p, c, name) for a, j, p, c, name in rows]
+
+    async def history(
+        self, property_ids: Collection[uuid.UUID], *, per_property: int = 5
+    ) -> dict[uuid.UUID, list[Job]]:
+        """Finished jobs at each property, newest first."""
+        result = await self.session.execute(
+            select(Job)
+            .where(
+                Job.property_id.in_(list(property_ids)),
+                Job.status.in_([JobStatus.COMPLETED, JobStatus.CLOSED]),
+            )
+            .order_by(Job.completed_at.desc().nulls_last(), Job.id)
+        )
+        out: dict[uuid.UUID, list[Job]] = {pid: [] for pid in property_ids}
+        for job in result.scalars().all():
+            if len(out[job.property_id]) < per_property:
+                out[job.property_id].append(job)
+        return out

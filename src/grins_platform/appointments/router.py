@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from grins_platform.appointments.models import Appointment, AppointmentStatus
 from grins_platform.appointments.repository import AppointmentFilters
@@ -18,7 +18,8 @@ from grins_platform.appointments.schemas import (
     StatusChangeRead,
 )
 from grins_platform.appointments.service import AppointmentService
-from grins_platform.auth.dependencies import CurrentUser, ManagerUser
+from grins_platform.appointments.views import DayView, TechnicianViews
+from grins_platform.auth.dependencies import ClientDep, CurrentUser, ManagerUser
 from grins_platform.core.pagination import Page, PageDep
 from grins_platform.db.session import SessionDep
 
@@ -55,12 +56,61 @@ def _as_read(appointment: Appointment, staff_ids: list[uuid.UUID]) -> Appointmen
     )
 
 
+def get_views(request: Request, session: SessionDep) -> TechnicianViews:
+    """The technician views for this request."""
+    return TechnicianViews(session, request.app.state.settings)
+
+
+ViewsDep = Annotated[TechnicianViews, Depends(get_views)]
+
+
+@router.get("/day", response_model=DayView)
+async def get_day(
+    caller: CurrentUser,
+    views: ViewsDep,
+    day: Annotated[
+        date | None, Query(description="Business day; default today")
+    ] = None,
+    staff_id: Annotated[
+        uuid.UUID | None, Query(description="Office: whose day; default the caller")
+    ] = None,
+) -> DayView:
+    """The day's route in order, with a job card per stop.
+
+    Technicians: only their own day (another staff member's is 404); access codes
+    are shown only for today's visits.
+    """
+    return await views.day(caller, day, staff_id)
+
+
+@router.get(
+    "/calendar/{token}.ics",
+    name="calendar_feed",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+async def calendar_feed(token: str, views: ViewsDep) -> Response:
+    """A technician's iCalendar feed (subscribe from Google Calendar).
+
+    Public: the unguessable token in the URL is the only credential (only its hash
+    is stored). Unknown or revoked tokens are 404.
+    """
+    return Response(
+        content=await views.feed(token),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300"},
+    )
+
+
 @router.post("", response_model=AppointmentRead, status_code=status.HTTP_201_CREATED)
 async def create_appointment(
-    body: AppointmentCreate, office: ManagerUser, service: AppointmentServiceDep
+    body: AppointmentCreate,
+    office: ManagerUser,
+    client: ClientDep,
+    service: AppointmentServiceDep,
 ) -> AppointmentRead:
     """Office. Book a job; 409 if anyone involved already has an appointment then."""
-    return await _read(service, await service.book(body, actor=office))
+    return await _read(service, await service.book(body, actor=office, ip=client.ip))
 
 
 @router.get("", response_model=Page[AppointmentRead])
@@ -116,10 +166,12 @@ async def move_appointment(
     appointment_id: uuid.UUID,
     body: AppointmentMove,
     office: ManagerUser,
+    client: ClientDep,
     service: AppointmentServiceDep,
 ) -> AppointmentRead:
     """Office. Move and/or reassign; 409 on overlap or from a final status."""
-    return await _read(service, await service.move(appointment_id, body, actor=office))
+    moved = await service.move(appointment_id, body, actor=office, ip=client.ip)
+    return await _read(service, moved)
 
 
 @router.post("/{appointment_id}/status", response_model=AppointmentRead)
@@ -127,6 +179,7 @@ async def change_appointment_status(
     appointment_id: uuid.UUID,
     body: AppointmentTransition,
     caller: CurrentUser,
+    client: ClientDep,
     service: AppointmentServiceDep,
 ) -> AppointmentRead:
     """Office: any allowed transition. A technician: en_route, on_site, completed.
@@ -134,5 +187,7 @@ async def change_appointment_status(
     A technician may also record a no_show on their own appointment; illegal moves
     are 409.
     """
-    appointment = await service.change_status(appointment_id, body, actor=caller)
+    appointment = await service.change_status(
+        appointment_id, body, actor=caller, ip=client.ip
+    )
     return await _read(service, appointment)

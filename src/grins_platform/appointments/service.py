@@ -30,6 +30,7 @@ from grins_platform.appointments.workflow import (
     sync_job,
     transition,
 )
+from grins_platform.audit.service import Actor, AuditService, changed_only, snapshot
 from grins_platform.core.config import Settings
 from grins_platform.core.errors import NotFoundError, PermissionDenied
 from grins_platform.core.log_config import LoggerMixin
@@ -61,8 +62,11 @@ class AppointmentService(LoggerMixin):
         self.appointments = AppointmentRepository(session)
         self.staff = StaffRepository(session)
         self.booker = Booker(session, settings.tz, settings.arrival_window_minutes)
+        self.audit = AuditService(session)
 
-    async def book(self, data: AppointmentCreate, *, actor: User) -> Appointment:
+    async def book(
+        self, data: AppointmentCreate, *, actor: User, ip: str | None = None
+    ) -> Appointment:
         """Book a job (409 if anyone involved is busy or away then)."""
         duration = data.duration_minutes
         if duration is None:
@@ -78,6 +82,13 @@ class AppointmentService(LoggerMixin):
             notes=data.notes,
         )
         appointment = await self.booker.book(slot, actor_id=actor.id)
+        await self.audit.record(
+            Actor.of(actor, ip),
+            "appointment.created",
+            "appointment",
+            appointment.id,
+            after=snapshot(appointment),
+        )
         await self.uow.commit()
         self.log_completed(
             "book", appointment_id=str(appointment.id), job_id=str(data.job_id)
@@ -85,10 +96,16 @@ class AppointmentService(LoggerMixin):
         return appointment
 
     async def move(
-        self, appointment_id: uuid.UUID, data: AppointmentMove, *, actor: User
+        self,
+        appointment_id: uuid.UUID,
+        data: AppointmentMove,
+        *,
+        actor: User,
+        ip: str | None = None,
     ) -> Appointment:
         """Reschedule and/or reassign; a requested reschedule becomes scheduled."""
         appointment, _job = await self._locked(appointment_id)
+        before = snapshot(appointment)
         if appointment.status not in OPEN - {A.EN_ROUTE, A.ON_SITE}:
             raise IllegalAppointmentTransition(appointment, A.SCHEDULED)
         if data.staff_id is not None or data.crew_id is not None:
@@ -122,12 +139,26 @@ class AppointmentService(LoggerMixin):
                 actor_id=actor.id,
                 reason=data.reason or "moved",
             )
+        old, new = changed_only(before, snapshot(appointment))
+        await self.audit.record(
+            Actor.of(actor, ip),
+            "appointment.moved",
+            "appointment",
+            appointment.id,
+            before=old,
+            after=new,
+        )
         await self.uow.commit()
         self.log_completed("move", appointment_id=str(appointment.id))
         return appointment
 
     async def change_status(
-        self, appointment_id: uuid.UUID, data: AppointmentTransition, *, actor: User
+        self,
+        appointment_id: uuid.UUID,
+        data: AppointmentTransition,
+        *,
+        actor: User,
+        ip: str | None = None,
     ) -> Appointment:
         """Apply one status transition and keep the job in step."""
         appointment, job = await self._locked(appointment_id)
@@ -137,12 +168,21 @@ class AppointmentService(LoggerMixin):
                 raise PermissionDenied(
                     f"a technician may not set an appointment to {data.status.value}"
                 )
+        previous = appointment.status
         transition(
             self.session,
             appointment,
             data.status,
             actor_id=actor.id,
             reason=data.reason,
+        )
+        await self.audit.record(
+            Actor.of(actor, ip),
+            "appointment.status_changed",
+            "appointment",
+            appointment.id,
+            before={"status": previous.value},
+            after={"status": data.status.value, "reason": data.reason},
         )
         others = await self.appointments.count_other_open(
             appointment.job_id, appointment.id

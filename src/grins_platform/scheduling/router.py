@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from grins_platform.auth.dependencies import ManagerUser
+from grins_platform.auth.dependencies import ClientDep, ManagerUser
 from grins_platform.core.pagination import Page, PageDep
 from grins_platform.db.session import SessionDep
 from grins_platform.scheduling.capacity import Capacity, CapacityService
@@ -146,14 +146,17 @@ async def resolve_proposal(
 
 @router.post("/proposals/{proposal_id}/apply", response_model=ApplyResult)
 async def apply_proposal(
-    proposal_id: uuid.UUID, office: ManagerUser, service: ScheduleServiceDep
+    proposal_id: uuid.UUID,
+    office: ManagerUser,
+    client: ClientDep,
+    service: ScheduleServiceDep,
 ) -> ApplyResult:
     """Office. Book every visit and schedule every job in one transaction.
 
     409 when anything changed since the proposal was solved (re-solve first), or
     when it is no longer a draft.
     """
-    return await service.apply(proposal_id, actor=office)
+    return await service.apply(proposal_id, actor=office, ip=client.ip)
 
 
 @router.post("/proposals/{proposal_id}/discard", response_model=ProposalRead)

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grins_platform.appointments.booking import Booker, Slot
+from grins_platform.audit.service import Actor, AuditService, snapshot
 from grins_platform.core.config import Settings
 from grins_platform.core.errors import ConflictError, NotFoundError
 from grins_platform.core.log_config import LoggerMixin
@@ -115,6 +116,7 @@ class ScheduleService(LoggerMixin):
         self.pool = pool
         self.uow = UnitOfWork(session)
         self.repo = ScheduleRepository(session)
+        self.audit = AuditService(session)
 
     async def generate(self, data: ProposalCreate, *, actor: User) -> ScheduleProposal:
         """Solve the period and store the result as a draft proposal."""
@@ -203,7 +205,9 @@ class ScheduleService(LoggerMixin):
         proposal.fingerprint = fingerprint(inputs)
         return await self._save(proposal, new_body, "resolve")
 
-    async def apply(self, proposal_id: uuid.UUID, *, actor: User) -> ApplyResult:
+    async def apply(
+        self, proposal_id: uuid.UUID, *, actor: User, ip: str | None = None
+    ) -> ApplyResult:
         """Create every appointment and schedule every job, or nothing (409)."""
         proposal = await self.repo.get(proposal_id, for_update=True)
         if proposal is None:
@@ -217,10 +221,17 @@ class ScheduleService(LoggerMixin):
         if fingerprint(await self._inputs_of(proposal, body)) != proposal.fingerprint:
             self.log_rejected("apply", reason="stale", proposal_id=str(proposal.id))
             raise ProposalStale
-        created = await self._book_all(proposal, body, actor)
+        created = await self._book_all(proposal, body, Actor.of(actor, ip))
         proposal.status = ProposalStatus.APPLIED
         proposal.applied_at = datetime.now(UTC)
         proposal.applied_by_id = actor.id
+        await self.audit.record(
+            Actor.of(actor, ip),
+            "schedule_proposal.applied",
+            "schedule_proposal",
+            proposal.id,
+            after={"appointments": len(created), "revision": proposal.revision},
+        )
         await self.uow.commit()
         self.log_completed(
             "apply", proposal_id=str(proposal.id), appointments=len(created)
@@ -240,7 +251,7 @@ class ScheduleService(LoggerMixin):
         return proposal
 
     async def _book_all(
-        self, proposal: ScheduleProposal, body: ProposalBody, actor: User
+        self, proposal: ScheduleProposal, body: ProposalBody, actor: Actor
     ) -> list[uuid.UUID]:
         booker = Booker(
             self.session, self.settings.tz, self.settings.arrival_window_minutes
@@ -260,7 +271,14 @@ class ScheduleService(LoggerMixin):
                         travel_minutes=item.travel_minutes,
                         proposal_id=proposal.id,
                     ),
-                    actor_id=actor.id,
+                    actor_id=actor.user_id,
+                )
+                await self.audit.record(
+                    actor,
+                    "appointment.created",
+                    "appointment",
+                    appointment.id,
+                    after=snapshot(appointment),
                 )
                 created.append(appointment.id)
         return created

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from grins_platform.auth.dependencies import CurrentUser, ManagerUser
+from grins_platform.audit.service import Actor
+from grins_platform.auth.dependencies import ClientDep, CurrentUser, ManagerUser
 from grins_platform.core.pagination import Page, PageDep
 from grins_platform.db.session import SessionDep
 from grins_platform.staff.models import Crew
@@ -43,10 +44,11 @@ def _crew(crew: Crew, members: list[uuid.UUID]) -> CrewRead:
 
 @router.post("/staff", response_model=StaffRead, status_code=status.HTTP_201_CREATED)
 async def create_staff(
-    body: StaffCreate, _office: ManagerUser, service: StaffServiceDep
+    body: StaffCreate, office: ManagerUser, client: ClientDep, service: StaffServiceDep
 ) -> StaffRead:
     """Office. Add a staff member (skills/equipment from the vocabularies)."""
-    return StaffRead.model_validate(await service.create_staff(body))
+    member = await service.create_staff(body, Actor.of(office, client.ip))
+    return StaffRead.model_validate(member)
 
 
 @router.get("/staff", response_model=Page[StaffRead])
@@ -88,11 +90,14 @@ async def get_staff(
 async def update_staff(
     staff_id: uuid.UUID,
     body: StaffUpdate,
-    _office: ManagerUser,
+    office: ManagerUser,
+    client: ClientDep,
     service: StaffServiceDep,
 ) -> StaffRead:
     """Office. Change hours, skills, equipment, home base, cost, active."""
-    return StaffRead.model_validate(await service.update_staff(staff_id, body))
+    return StaffRead.model_validate(
+        await service.update_staff(staff_id, body, Actor.of(office, client.ip))
+    )
 
 
 @router.post(
@@ -103,11 +108,14 @@ async def update_staff(
 async def add_time_off(
     staff_id: uuid.UUID,
     body: TimeOffCreate,
-    _office: ManagerUser,
+    office: ManagerUser,
+    client: ClientDep,
     service: StaffServiceDep,
 ) -> TimeOffRead:
     """Office. Record days off (inclusive)."""
-    return TimeOffRead.model_validate(await service.add_time_off(staff_id, body))
+    return TimeOffRead.model_validate(
+        await service.add_time_off(staff_id, body, Actor.of(office, client.ip))
+    )
 
 
 @router.get("/staff/{staff_id}/time-off", response_model=list[TimeOffRead])
@@ -125,11 +133,12 @@ async def list_time_off(
 async def remove_time_off(
     staff_id: uuid.UUID,
     entry_id: uuid.UUID,
-    _office: ManagerUser,
+    office: ManagerUser,
+    client: ClientDep,
     service: StaffServiceDep,
 ) -> Response:
     """Office. Delete an entry of time off."""
-    await service.remove_time_off(staff_id, entry_id)
+    await service.remove_time_off(staff_id, entry_id, Actor.of(office, client.ip))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -160,10 +169,10 @@ async def revoke_calendar_feed(
 
 @router.post("/crews", response_model=CrewRead, status_code=status.HTTP_201_CREATED)
 async def create_crew(
-    body: CrewCreate, _office: ManagerUser, service: StaffServiceDep
+    body: CrewCreate, office: ManagerUser, client: ClientDep, service: StaffServiceDep
 ) -> CrewRead:
     """Office. A crew of two or more staff who travel together."""
-    return _crew(*await service.create_crew(body))
+    return _crew(*await service.create_crew(body, Actor.of(office, client.ip)))
 
 
 @router.get("/crews", response_model=list[CrewRead])
@@ -182,7 +191,12 @@ async def get_crew(
 
 @router.patch("/crews/{crew_id}", response_model=CrewRead)
 async def update_crew(
-    crew_id: uuid.UUID, body: CrewUpdate, _office: ManagerUser, service: StaffServiceDep
+    crew_id: uuid.UUID,
+    body: CrewUpdate,
+    office: ManagerUser,
+    client: ClientDep,
+    service: StaffServiceDep,
 ) -> CrewRead:
     """Office. Rename, change members, (de)activate."""
-    return _crew(*await service.update_crew(crew_id, body))
+    actor = Actor.of(office, client.ip)
+    return _crew(*await service.update_crew(crew_id, body, actor))

@@ -6,11 +6,13 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grins_platform.audit.service import Actor, AuditService, changed_only, snapshot
 from grins_platform.core.errors import ConflictError, NotFoundError, ValidationFailed
 from grins_platform.core.log_config import LoggerMixin
 from grins_platform.db.uow import UnitOfWork
@@ -73,8 +75,9 @@ class StaffService(LoggerMixin):
         self.staff = StaffRepository(session)
         self.time_off = TimeOffRepository(session)
         self.crews = CrewRepository(session)
+        self.audit = AuditService(session)
 
-    async def create_staff(self, data: StaffCreate) -> StaffMember:
+    async def create_staff(self, data: StaffCreate, actor: Actor) -> StaffMember:
         """Create a staff member after checking the skill and equipment codes."""
         await self._check_codes(data.skills, data.equipment)
         fields = data.model_dump(
@@ -88,13 +91,16 @@ class StaffService(LoggerMixin):
             lunch_end=data.lunch_end,
             lunch_minutes=data.lunch_minutes or 0,
         )
-        await self._save(member)
+        await self._save(member, actor, "staff.created", None)
         self.log_completed("create", staff_id=str(member.id))
         return member
 
-    async def update_staff(self, staff_id: uuid.UUID, data: StaffUpdate) -> StaffMember:
+    async def update_staff(
+        self, staff_id: uuid.UUID, data: StaffUpdate, actor: Actor
+    ) -> StaffMember:
         """Apply the fields sent; codes are checked against the vocabularies."""
         member = await self._locked(staff_id)
+        before = _plain(snapshot(member))
         fields = data.model_dump(mode="json", exclude_unset=True)
         await self._check_codes(fields.get("skills", []), fields.get("equipment", []))
         raw = data.model_dump(exclude_unset=True)
@@ -104,7 +110,7 @@ class StaffService(LoggerMixin):
             if value is None and name in _NOT_NULL:
                 raise ValidationFailed(name, "must not be null")
             setattr(member, name, value)
-        await self._save(member)
+        await self._save(member, actor, "staff.updated", before)
         self.log_completed("update", staff_id=str(member.id), fields=sorted(fields))
         return member
 
@@ -129,13 +135,20 @@ class StaffService(LoggerMixin):
         return await self.staff.list_filtered(active=active, limit=limit, offset=offset)
 
     async def add_time_off(
-        self, staff_id: uuid.UUID, data: TimeOffCreate
+        self, staff_id: uuid.UUID, data: TimeOffCreate, actor: Actor
     ) -> StaffTimeOff:
         """Record days off (the staff member counts as changed)."""
         await self._locked(staff_id)
         entry = StaffTimeOff(staff_id=staff_id, **data.model_dump())
         await self.time_off.add(entry)
         await self.staff.touch(staff_id)
+        await self.audit.record(
+            actor,
+            "staff.time_off_added",
+            "staff_member",
+            staff_id,
+            after=snapshot(entry),
+        )
         await self.uow.commit()
         self.log_completed("add_time_off", staff_id=str(staff_id))
         return entry
@@ -147,14 +160,20 @@ class StaffService(LoggerMixin):
         await self.get_staff(staff_id, caller=caller)
         return await self.time_off.list_for(staff_id)
 
-    async def remove_time_off(self, staff_id: uuid.UUID, entry_id: uuid.UUID) -> None:
+    async def remove_time_off(
+        self, staff_id: uuid.UUID, entry_id: uuid.UUID, actor: Actor
+    ) -> None:
         """Delete an entry of time off."""
         await self._locked(staff_id)
         entry = await self.time_off.get(entry_id)
         if entry is None or entry.staff_id != staff_id:
             raise NotFoundError("time off not found")
+        before = snapshot(entry)
         await self.time_off.delete(entry)
         await self.staff.touch(staff_id)
+        await self.audit.record(
+            actor, "staff.time_off_removed", "staff_member", staff_id, before=before
+        )
         await self.uow.commit()
         self.log_completed("remove_time_off", staff_id=str(staff_id))
 
@@ -164,6 +183,9 @@ class StaffService(LoggerMixin):
         member = await self._locked(staff_id)
         token = secrets.token_urlsafe(32)
         member.calendar_token_hash = hash_token(token)
+        await self.audit.record(
+            Actor.of(caller), "staff.calendar_feed_issued", "staff_member", staff_id
+        )
         await self.uow.commit()
         self.log_completed("issue_calendar_token", staff_id=str(staff_id))
         return token
@@ -173,16 +195,31 @@ class StaffService(LoggerMixin):
         await self.get_staff(staff_id, caller=caller)
         member = await self._locked(staff_id)
         member.calendar_token_hash = None
+        await self.audit.record(
+            Actor.of(caller), "staff.calendar_feed_revoked", "staff_member", staff_id
+        )
         await self.uow.commit()
         self.log_completed("revoke_calendar_token", staff_id=str(staff_id))
 
-    async def create_crew(self, data: CrewCreate) -> tuple[Crew, list[uuid.UUID]]:
+    async def create_crew(
+        self, data: CrewCreate, actor: Actor
+    ) -> tuple[Crew, list[uuid.UUID]]:
         """A crew of two or more existing staff members."""
         await self._check_members(data.member_ids)
         crew = Crew(name=data.name)
         try:
             await self.crews.add(crew)
             await self.crews.set_members(crew.id, data.member_ids)
+            await self.audit.record(
+                actor,
+                "crew.created",
+                "crew",
+                crew.id,
+                after={
+                    "name": crew.name,
+                    "member_ids": sorted(map(str, data.member_ids)),
+                },
+            )
             await self.uow.commit()
         except IntegrityError as exc:
             await self.uow.rollback()
@@ -191,7 +228,7 @@ class StaffService(LoggerMixin):
         return crew, sorted(set(data.member_ids))
 
     async def update_crew(
-        self, crew_id: uuid.UUID, data: CrewUpdate
+        self, crew_id: uuid.UUID, data: CrewUpdate, actor: Actor
     ) -> tuple[Crew, list[uuid.UUID]]:
         """Rename, (de)activate or change the members of a crew."""
         crew = await self.crews.get(crew_id, for_update=True)
@@ -205,6 +242,13 @@ class StaffService(LoggerMixin):
         if data.is_active is not None:
             crew.is_active = data.is_active
         crew.updated_at = _now()
+        await self.audit.record(
+            actor,
+            "crew.updated",
+            "crew",
+            crew.id,
+            after=data.model_dump(mode="json", exclude_unset=True),
+        )
         try:
             await self.uow.commit()
         except IntegrityError as exc:
@@ -232,15 +276,27 @@ class StaffService(LoggerMixin):
             raise StaffNotFound
         return member
 
-    async def _save(self, member: StaffMember) -> None:
+    async def _save(
+        self,
+        member: StaffMember,
+        actor: Actor,
+        action: str,
+        before: dict[str, Any] | None,
+    ) -> None:
         try:
             await self.staff.add(member)
-            await self.uow.commit()
         except IntegrityError as exc:
             await self.uow.rollback()
             if "user_id" in str(exc.orig):
                 raise UserAlreadyLinked from exc
             raise ValidationFailed("user_id", "no such user") from exc
+        after = _plain(snapshot(member))
+        if before is not None:
+            before, after = changed_only(before, after)
+        await self.audit.record(
+            actor, action, "staff_member", member.id, before=before, after=after
+        )
+        await self.uow.commit()
 
     async def _check_codes(
         self, skills: Sequence[str], equipment: Sequence[str]
@@ -278,6 +334,11 @@ _NOT_NULL: frozenset[str] = frozenset(
         "is_active",
     }
 )
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Audit values made JSON-safe (the audit snapshot leaves ``time`` as is)."""
+    return {k: v.isoformat() if isinstance(v, time) else v for k, v in values.items()}
 
 
 def _now() -> datetime:
