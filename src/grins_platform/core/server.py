@@ -16,6 +16,8 @@ from typing import Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def set_nodelay(transport: asyncio.BaseTransport) -> None:
     """Turn Nagle's algorithm off for a TCP transport (no-op for Unix sockets)."""
@@ -66,5 +68,9 @@ def run_server(
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=10,
+        # A spawned worker re-imports the app (~2 s, much more on a busy host) before
+        # it answers the supervisor's ping; uvicorn's 5 s default then kills and
+        # respawns workers in a loop and the server never serves.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         **extra,
     )
