@@ -324,3 +324,36 @@ async def test_manager_lists_with_filters(
         APPTS, headers=manager.headers, params={"date_from": "2026-12-08"}
     )
     assert none.json()["total"] == 0
+
+
+async def test_proposed_then_confirmed_and_no_show_return_the_job(
+    app_client: AsyncClient, session: AsyncSession, manager: LoggedIn
+) -> None:
+    staff = await make_staff(session)
+    job = await make_job(session)
+    booked = await _book(
+        app_client, manager, job.id, staff_id=staff.id, status="proposed"
+    )
+    assert booked.json()["status"] == "proposed"
+    assert await job_status(session, job.id) is JobStatus.APPROVED
+    url = f"{APPTS}/{booked.json()['id']}/status"
+    for step in ("scheduled", "confirmed"):
+        moved = await app_client.post(
+            url, headers=manager.headers, json={"status": step}
+        )
+        assert moved.status_code == 200
+    assert await job_status(session, job.id) is JobStatus.SCHEDULED
+    gone = await app_client.post(
+        url, headers=manager.headers, json={"status": "no_show"}
+    )
+    assert gone.json()["status"] == "no_show"
+    assert await job_status(session, job.id) is JobStatus.APPROVED
+    history = await app_client.get(
+        f"{APPTS}/{booked.json()['id']}/history", headers=manager.headers
+    )
+    assert [h["to_status"] for h in history.json()] == [
+        "proposed",
+        "scheduled",
+        "confirmed",
+        "no_show",
+    ]

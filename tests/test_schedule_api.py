@@ -339,3 +339,28 @@ async def test_nobody_working_leaves_everything_unassigned(
     job = await make_job(session)
     proposal = await _generate(app_client, manager, start=date(2026, 12, 12))
     assert _reasons(proposal) == {str(job.id): "no one is working in this period"}
+
+
+async def test_time_off_or_a_job_changing_status_makes_it_stale(
+    app_client: AsyncClient, session: AsyncSession, manager: LoggedIn
+) -> None:
+    staff = await make_staff(session)
+    job = await make_job(session)
+    proposal = await _generate(app_client, manager)
+    off = await app_client.post(
+        f"/api/v1/staff/{staff.id}/time-off",
+        headers=manager.headers,
+        json={"start_date": "2026-12-20", "end_date": "2026-12-21"},
+    )
+    assert off.status_code == 201
+    stale = await app_client.post(
+        f"{PROPOSALS}/{proposal['id']}/apply", headers=manager.headers
+    )
+    assert stale.status_code == 409
+    second = await _generate(app_client, manager)
+    job.status = JobStatus.ON_HOLD
+    await session.flush()
+    held = await app_client.post(
+        f"{PROPOSALS}/{second['id']}/apply", headers=manager.headers
+    )
+    assert held.status_code == 409
