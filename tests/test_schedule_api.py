@@ -17,7 +17,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grins_platform.appointments.models import Appointment
+from grins_platform.appointments.models import Appointment, AppointmentStatus
 from grins_platform.jobs.models import JobStatus
 from grins_platform.users.models import Role
 from tests.factories import LoggedIn, logged_in
@@ -364,3 +364,24 @@ async def test_time_off_or_a_job_changing_status_makes_it_stale(
         f"{PROPOSALS}/{second['id']}/apply", headers=manager.headers
     )
     assert held.status_code == 409
+
+
+async def test_jobs_already_booked_or_due_later_are_left_out(
+    app_client: AsyncClient, session: AsyncSession, manager: LoggedIn
+) -> None:
+    staff = await make_staff(session)
+    tentative = await make_job(session)
+    await make_appointment(
+        session,
+        tentative,
+        staff,
+        utc(2026, 12, 7, 15),
+        utc(2026, 12, 7, 16),
+        status=AppointmentStatus.PROPOSED,
+    )
+    later = await make_job(session, target_week=date(2026, 12, 14))
+    due = await make_job(session, target_week=date(2026, 12, 7))
+    proposal = await _generate(app_client, manager)
+    considered = set(_items(proposal)) | set(_reasons(proposal))
+    assert considered == {str(due.id)}
+    assert str(later.id) not in considered

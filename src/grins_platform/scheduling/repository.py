@@ -102,7 +102,7 @@ class ScheduleRepository(Repository[ScheduleProposal]):
     async def approved_jobs(
         self, end: date, ids: Sequence[uuid.UUID] | None = None
     ) -> list[JobInput]:
-        """Approved jobs due by ``end`` (target week not later), or these jobs."""
+        """Approved, unbooked jobs due by ``end`` (target week not later), or these."""
         stmt = (
             select(Job, Property, ServiceRequest.preferred_time)
             .join(Property, Property.id == Job.property_id)
@@ -110,9 +110,13 @@ class ScheduleRepository(Repository[ScheduleProposal]):
             .order_by(Job.priority.desc(), Job.target_week, Job.created_at, Job.id)
         )
         if ids is None:
+            booked = select(Appointment.id).where(
+                Appointment.job_id == Job.id, Appointment.status.in_(BLOCKING)
+            )
             stmt = stmt.where(
                 Job.status == JobStatus.APPROVED,
                 (Job.target_week.is_(None)) | (Job.target_week <= end),
+                ~booked.exists(),
             )
         else:
             stmt = stmt.where(Job.id.in_(ids))
