@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,9 @@ from faker import Faker
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grins_platform.customers.models import Customer
+from grins_platform.properties.models import Property
+from grins_platform.requests.models import RequestSource, RequestStatus, ServiceRequest
 from grins_platform.users.models import Role, User
 from tests.conftest import remember_secret
 
@@ -80,3 +84,84 @@ async def logged_in(
 ) -> LoggedIn:
     """Make a user with ``role`` and log them in."""
     return await login(client, await make_user(session, role=role))
+
+
+_PHONE_LINES = itertools.count(1000)
+
+
+def unique_phone() -> str:
+    """A fresh valid E.164 number (+1 612 555 xxxx style, never repeated)."""
+    line = next(_PHONE_LINES)
+    return f"+1612{200 + line // 10000:03d}{line % 10000:04d}"
+
+
+async def make_customer(
+    session: AsyncSession,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    **fields: Any,
+) -> Customer:
+    """A saved live customer with a unique phone (E.164) unless given."""
+    customer = Customer(
+        name=name or fake.name(),
+        phone=phone if phone is not None else unique_phone(),
+        email=email,
+        **fields,
+    )
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+async def make_property(
+    session: AsyncSession,
+    customer: Customer,
+    *,
+    address: str | None = None,
+    city: str = "Plymouth",
+    zip_code: str = "55447",
+    is_primary: bool = True,
+    gate_code: str | None = None,
+    **fields: Any,
+) -> Property:
+    """A saved property of ``customer`` (primary by default)."""
+    if gate_code is not None:
+        remember_secret(gate_code)
+    prop = Property(
+        customer_id=customer.id,
+        address=address or fake.street_address(),
+        city=city,
+        zip_code=zip_code,
+        is_primary=is_primary,
+        gate_code=gate_code,
+        **fields,
+    )
+    session.add(prop)
+    await session.flush()
+    return prop
+
+
+async def make_service_request(
+    session: AsyncSession,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    status: RequestStatus = RequestStatus.NEW,
+    source: RequestSource = RequestSource.WEB_FORM,
+    **fields: Any,
+) -> ServiceRequest:
+    """A saved service request (a fresh phone unless a phone or email is given)."""
+    request = ServiceRequest(
+        name=name or fake.name(),
+        phone=phone if phone is not None or email is not None else unique_phone(),
+        email=email,
+        status=status,
+        source=source,
+        **fields,
+    )
+    session.add(request)
+    await session.flush()
+    return request

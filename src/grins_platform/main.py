@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from grins_platform import __version__
 from grins_platform.appointments.router import router as appointments_router
+from grins_platform.audit.router import router as audit_router
 from grins_platform.auth.router import router as auth_router
 from grins_platform.catalog.router import router as catalog_router
 from grins_platform.core.cache import Cache, timing_logger
@@ -24,10 +25,12 @@ from grins_platform.core.middleware import (
     SecurityHeadersMiddleware,
 )
 from grins_platform.core.redis import create_redis
+from grins_platform.customers.router import router as customers_router
 from grins_platform.db.embedded import ensure_services
 from grins_platform.db.session import Database
 from grins_platform.health.router import router as health_router
 from grins_platform.jobs.router import router as jobs_router
+from grins_platform.properties.router import router as properties_router
 from grins_platform.scheduling.router import router as scheduling_router
 from grins_platform.staff.router import router as staff_router
 from grins_platform.users.router import router as users_router
@@ -40,6 +43,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
+    app.include_router(customers_router, prefix=API_PREFIX)
+    app.include_router(properties_router, prefix=API_PREFIX)
+    app.include_router(audit_router, prefix=API_PREFIX)
     app.include_router(staff_router, prefix=API_PREFIX)
     app.include_router(appointments_router, prefix=API_PREFIX)
     app.include_router(scheduling_router, prefix=API_PREFIX)

@@ -1,0 +1,231 @@
+"""Customer use cases: create, read, search, update, soft-delete, history.
+
+Each public method is one use case and commits once through the unit of work;
+``stage_create`` does the work of a create without committing, for use cases that
+span domains (converting a service request, the spreadsheet import).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grins_platform.audit.service import Actor, AuditService, changed_only, snapshot
+from grins_platform.core.errors import ValidationFailed
+from grins_platform.core.log_config import LoggerMixin
+from grins_platform.customers.access import (
+    may_see_access_codes,
+    visible_customer_ids_for,
+    visible_property_ids_for,
+)
+from grins_platform.customers.errors import CustomerNotFound, DuplicateCustomer
+from grins_platform.customers.models import Customer, CustomerConsent
+from grins_platform.customers.repository import ConsentRepository, CustomerRepository
+from grins_platform.customers.schemas import CustomerCreate, CustomerUpdate
+from grins_platform.customers.search import CustomerQuery
+from grins_platform.db.uow import UnitOfWork
+from grins_platform.properties.models import Property
+from grins_platform.properties.repository import PropertyRepository
+from grins_platform.requests.models import ServiceRequest
+from grins_platform.requests.repository import ServiceRequestRepository
+from grins_platform.users.models import User
+
+ENTITY = "customer"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHistory:
+    """Everything known about a customer so far (jobs, visits, invoices later)."""
+
+    customer: Customer
+    properties: Sequence[Property]
+    requests: Sequence[ServiceRequest]
+    consents: Sequence[CustomerConsent]
+    codes_visible: frozenset[uuid.UUID]
+
+
+class CustomerService(LoggerMixin):
+    """Customer use cases; every change is audited and committed once."""
+
+    DOMAIN = "customers"
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.uow = UnitOfWork(session)
+        self.customers = CustomerRepository(session)
+        self.audit = AuditService(session)
+
+    async def create_customer(
+        self, data: CustomerCreate, *, user: User, ip: str | None = None
+    ) -> Customer:
+        """Create a customer (409 with the existing id on a known phone or email)."""
+        customer = await self.stage_create(data, Actor.of(user, ip))
+        await self.uow.commit()
+        self.log_completed("create", customer_id=str(customer.id))
+        return customer
+
+    async def stage_create(self, data: CustomerCreate, actor: Actor) -> Customer:
+        """Validate, insert and audit a customer without committing.
+
+        Raises:
+            ValidationFailed: Neither a phone nor an email.
+            DuplicateCustomer: A live customer has the phone or email.
+        """
+        if data.phone is None and data.email is None:
+            raise ValidationFailed("phone", "a phone or an email is required")
+        await self._ensure_unique(data.phone, data.alt_phone, data.email)
+        customer = Customer(**data.model_dump())
+        await self._flush_unique(customer, add=True)
+        await self.audit.record(
+            actor, "customer.created", ENTITY, customer.id, after=snapshot(customer)
+        )
+        return customer
+
+    async def get_customer(self, customer_id: uuid.UUID, *, user: User) -> Customer:
+        """A live customer the caller may see (404 otherwise)."""
+        return await self.load_visible(customer_id, user)
+
+    async def list_customers(
+        self, query: CustomerQuery, *, user: User, limit: int, offset: int
+    ) -> tuple[Sequence[Customer], int]:
+        """A page of the customers the caller may see, and the total."""
+        return await self.customers.search(
+            query, visible=visible_customer_ids_for(user), limit=limit, offset=offset
+        )
+
+    async def update_customer(
+        self,
+        customer_id: uuid.UUID,
+        changes: CustomerUpdate,
+        *,
+        user: User,
+        ip: str | None = None,
+    ) -> Customer:
+        """Change a customer's fields (409 if the new phone or email is taken)."""
+        customer = await self.load_visible(customer_id, user, for_update=True)
+        fields: dict[str, Any] = changes.model_dump(exclude_unset=True)
+        phone = fields.get("phone", customer.phone)
+        email = fields.get("email", customer.email)
+        if phone is None and email is None:
+            raise ValidationFailed("phone", "a phone or an email is required")
+        await self._ensure_unique(
+            fields.get("phone"),
+            fields.get("alt_phone"),
+            fields.get("email"),
+            exclude=customer.id,
+        )
+        before = snapshot(customer)
+        for name, value in fields.items():
+            setattr(customer, name, value)
+        await self._flush_unique(customer)
+        old, new = changed_only(before, snapshot(customer))
+        if new:
+            await self.audit.record(
+                Actor.of(user, ip),
+                "customer.updated",
+                ENTITY,
+                customer.id,
+                before=old,
+                after=new,
+            )
+        await self.uow.commit()
+        self.log_completed("update", customer_id=str(customer.id), fields=sorted(new))
+        return customer
+
+    async def delete_customer(
+        self, customer_id: uuid.UUID, *, user: User, ip: str | None = None
+    ) -> None:
+        """Soft-delete: the row stays for history; phone and email become free."""
+        customer = await self.load_visible(customer_id, user, for_update=True)
+        customer.deleted_at = datetime.now(UTC)
+        customer.is_active = False
+        await self.audit.record(
+            Actor.of(user, ip),
+            "customer.deleted",
+            ENTITY,
+            customer.id,
+            before={"deleted_at": None},
+            after={"deleted_at": customer.deleted_at},
+        )
+        await self.uow.commit()
+        self.log_completed("delete", customer_id=str(customer.id))
+
+    async def history(self, customer_id: uuid.UUID, *, user: User) -> CustomerHistory:
+        """The customer with their properties, requests and consent ledger."""
+        customer = await self.load_visible(customer_id, user)
+        properties = await PropertyRepository(self.session).list_for_customer(
+            customer.id, visible=visible_property_ids_for(user)
+        )
+        codes_visible = frozenset(
+            [
+                p.id
+                for p in properties
+                if await may_see_access_codes(self.session, user, p.id)
+            ]
+        )
+        return CustomerHistory(
+            customer=customer,
+            properties=properties,
+            requests=await ServiceRequestRepository(self.session).list_for_customer(
+                customer.id
+            ),
+            consents=await ConsentRepository(self.session).ledger(customer.id),
+            codes_visible=codes_visible,
+        )
+
+    async def load_visible(
+        self, customer_id: uuid.UUID, user: User, *, for_update: bool = False
+    ) -> Customer:
+        """The live customer if ``user`` may see it; else 404 (naming a survivor)."""
+        customer = await self.customers.get_live(
+            customer_id, visible=visible_customer_ids_for(user), for_update=for_update
+        )
+        if customer is None:
+            merged_into = None
+            if visible_customer_ids_for(user) is None:
+                merged_into = await self.customers.merged_into(customer_id)
+            raise CustomerNotFound(merged_into)
+        return customer
+
+    async def _ensure_unique(
+        self,
+        phone: str | None,
+        alt_phone: str | None,
+        email: str | None,
+        *,
+        exclude: uuid.UUID | None = None,
+    ) -> None:
+        for number in (phone, alt_phone):
+            if number is not None:
+                found = await self.customers.find_by_phone(number, exclude=exclude)
+                if found is not None:
+                    self.log_rejected("create", "duplicate", existing_id=str(found.id))
+                    raise DuplicateCustomer("phone", found.id)
+        if email is not None:
+            found = await self.customers.find_by_email(email, exclude=exclude)
+            if found is not None:
+                self.log_rejected("create", "duplicate", existing_id=str(found.id))
+                raise DuplicateCustomer("email", found.id)
+
+    async def _flush_unique(self, customer: Customer, *, add: bool = False) -> None:
+        """Flush in a savepoint; a lost race on the unique indexes becomes a 409."""
+        email, phone = customer.email, customer.phone
+        try:
+            async with self.session.begin_nested():
+                if add:
+                    self.session.add(customer)
+                await self.session.flush()
+        except IntegrityError as exc:
+            field = "email" if "email" in str(exc.orig) else "phone"
+            existing = (
+                await self.customers.find_by_email(email)
+                if field == "email" and email
+                else await self.customers.find_by_phone(phone or "")
+            )
+            raise DuplicateCustomer(field, existing.id if existing else None) from exc
