@@ -1,0 +1,160 @@
+"""The request mix of ``api_bench.py``: what an office does all day, by weight.
+
+Reads dominate (lists, searches, a customer's history, a job, the counts); writes
+create customers and jobs and move jobs through the workflow.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from bench_stats import OpStats
+
+READS: dict[str, int] = {
+    "health": 6,
+    "customers: first page": 10,
+    "customers: search name prefix": 10,
+    "customers: search phone": 8,
+    "customer history": 10,
+    "jobs ready for a week": 10,
+    "job": 12,
+    "dashboard counts": 8,
+}
+WRITES: dict[str, int] = {
+    "create customer": 4,
+    "create job": 5,
+    "job transition": 5,
+}
+
+
+@dataclass(slots=True)
+class Samples:
+    """Real identifiers and search terms from the bench database."""
+
+    customer_ids: list[str]
+    name_prefixes: list[str]
+    phones: list[str]
+    weeks: list[str]
+    job_ids: list[str]
+    properties: list[tuple[str, int]]
+    offering_ids: list[str]
+    requested: deque[str]
+    used_phones: set[str]
+    run: str = field(default_factory=lambda: str(int(time.time())))
+    created: int = 0
+
+
+async def load_samples(conn: Any) -> Samples:
+    """Sample ids and terms (random, so the caches and pages are not all warm)."""
+    rows = await conn.fetch(
+        "SELECT id::text, name, phone FROM customers WHERE deleted_at IS NULL "
+        "ORDER BY random() LIMIT 2000"
+    )
+    weeks = await conn.fetch(
+        "SELECT to_char(target_week, 'IYYY-\"W\"IW') AS w FROM jobs "
+        "WHERE status = 'approved' AND category = 'ready_to_schedule' "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 12"
+    )
+    jobs = await conn.fetch("SELECT id::text FROM jobs ORDER BY random() LIMIT 2000")
+    props = await conn.fetch(
+        "SELECT id::text, coalesce(zone_count, 6) AS z FROM properties "
+        "WHERE deleted_at IS NULL ORDER BY random() LIMIT 2000"
+    )
+    offerings = await conn.fetch(
+        "SELECT id::text FROM offerings WHERE code IN "
+        "('spring_startup', 'summer_tuneup', 'head_replacement', 'diagnostic')"
+    )
+    requested = await conn.fetch(
+        "SELECT id::text FROM jobs WHERE status = 'requested' "
+        "AND category = 'ready_to_schedule' LIMIT 5000"
+    )
+    used = await conn.fetch("SELECT phone FROM customers WHERE phone LIKE '+1___555%'")
+    return Samples(
+        customer_ids=[r["id"] for r in rows],
+        name_prefixes=[r["name"].split()[-1][:4].lower() for r in rows],
+        phones=[f"{p[2:5]}-{p[5:8]}-{p[8:]}" for p in (r["phone"] for r in rows) if p],
+        weeks=[r["w"] for r in weeks],
+        job_ids=[r["id"] for r in jobs],
+        properties=[(r["id"], int(r["z"])) for r in props],
+        offering_ids=[r["id"] for r in offerings],
+        requested=deque(r["id"] for r in requested),
+        used_phones={r["phone"] for r in used},
+    )
+
+
+class Mix:
+    """One closed-loop client: pick an operation by weight, send, wait, repeat."""
+
+    def __init__(self, samples: Samples, seed: int) -> None:
+        self.samples = samples
+        self.rng = random.Random(seed)
+        weights = {**READS, **WRITES}
+        self.names = list(weights)
+        self.weights = list(weights.values())
+
+    async def run(
+        self, client: httpx.AsyncClient, deadline: float, stats: dict[str, OpStats]
+    ) -> None:
+        """Send requests until ``deadline`` (``time.perf_counter``)."""
+        while time.perf_counter() < deadline:
+            name = self.rng.choices(self.names, self.weights)[0]
+            method, url, body = self.request(name)
+            started = time.perf_counter()
+            try:
+                response = await client.request(method, url, json=body)
+                error = None
+                if response.status_code >= 400:
+                    error = f"{response.status_code} {response.text[:200]}"
+                elif name == "create job":
+                    self.samples.requested.append(str(response.json()["id"]))
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            stats[name].add((time.perf_counter() - started) * 1000, error)
+
+    def request(self, name: str) -> tuple[str, str, dict[str, Any] | None]:
+        """Method, URL and JSON body of one operation."""
+        s, pick = self.samples, self.rng.choice
+        simple: dict[str, str] = {
+            "health": "/health",
+            "customers: first page": "/api/v1/customers",
+            "customers: search name prefix": f"/api/v1/customers?q={pick(s.name_prefixes)}",
+            "customers: search phone": f"/api/v1/customers?q={pick(s.phones)}",
+            "customer history": f"/api/v1/customers/{pick(s.customer_ids)}/history",
+            "jobs ready for a week": f"/api/v1/jobs/ready?week={pick(s.weeks)}",
+            "job": f"/api/v1/jobs/{pick(s.job_ids)}",
+            "dashboard counts": "/api/v1/jobs/counts",
+        }
+        if name in simple:
+            return "GET", simple[name], None
+        if name == "create customer":
+            return "POST", "/api/v1/customers", self.new_customer()
+        if name == "create job":
+            prop, zones = pick(s.properties)
+            body = {"property_id": prop, "offering_id": pick(s.offering_ids),
+                    "zone_count": zones, "target_week": pick(s.weeks)}  # fmt: skip
+            return "POST", "/api/v1/jobs", body
+        job = s.requested.popleft() if s.requested else pick(s.job_ids)
+        body = {"to_status": "approved", "reason": "benchmark"}
+        return "POST", f"/api/v1/jobs/{job}/transitions", body
+
+    def new_customer(self) -> dict[str, Any]:
+        """A new customer with a phone and email nobody has (555 exchange)."""
+        s = self.samples
+        while True:
+            phone = f"+1{self.rng.choice(('612', '651', '763', '952'))}555"
+            phone += f"{self.rng.randint(0, 9999):04d}"
+            if phone not in s.used_phones:
+                s.used_phones.add(phone)
+                break
+        s.created += 1
+        return {
+            "name": f"Bench Customer {s.run}-{s.created}",
+            "phone": phone,
+            "email": f"bench-{s.run}-{s.created}@example.org",
+            "lead_source": "website",
+        }

@@ -1,0 +1,130 @@
+"""Statistics, log parsing and Markdown for ``api_bench.py`` (no I/O of its own)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+SQL_EVENTS = frozenset(
+    {"database.query.execute_completed", "database.query.slow_detected"}
+)
+CACHE_EVENTS = {
+    "cache.redis.get_completed": "get",
+    "cache.redis.set_completed": "set",
+}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by linear interpolation; NaN when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(slots=True)
+class OpStats:
+    """Latencies (ms) and errors of one operation at one concurrency level."""
+
+    latencies: list[float] = field(default_factory=list[float])
+    errors: int = 0
+    first_error: str | None = None
+
+    def add(self, ms: float, error: str | None) -> None:
+        """Record one request."""
+        self.latencies.append(ms)
+        if error is not None:
+            self.errors += 1
+            self.first_error = self.first_error or error
+
+
+@dataclass(slots=True)
+class LogFigures:
+    """Statement and cache-operation durations (ms) read from the server log."""
+
+    sql: list[float] = field(default_factory=list[float])
+    cache: dict[str, list[float]] = field(default_factory=dict[str, list[float]])
+    slowest_sql: list[tuple[float, str]] = field(
+        default_factory=list[tuple[float, str]]
+    )
+
+
+def parse_log(lines: Iterable[str]) -> LogFigures:
+    """SQL and cache timings from JSON log lines (other lines are skipped)."""
+    figures = LogFigures()
+    for line in lines:
+        if '"duration_ms"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        event = entry.get("event")
+        duration = entry.get("duration_ms")
+        if not isinstance(duration, int | float):
+            continue
+        if event in SQL_EVENTS:
+            figures.sql.append(float(duration))
+            figures.slowest_sql.append((float(duration), str(entry.get("statement"))))
+        elif event in CACHE_EVENTS:
+            figures.cache.setdefault(CACHE_EVENTS[event], []).append(float(duration))
+    figures.slowest_sql = sorted(figures.slowest_sql, reverse=True)[:5]
+    return figures
+
+
+def fmt(value: float) -> str:
+    """A millisecond figure for a table cell."""
+    if math.isnan(value):
+        return "-"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def op_table(
+    stats: dict[str, OpStats], seconds: float, targets: dict[str, float]
+) -> list[str]:
+    """Markdown rows: operation, requests, req/s, p50/p95/p99, errors, target."""
+    rows = [
+        "| operation | requests | req/s | p50 ms | p95 ms | p99 ms | errors | target p95 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    total = OpStats()
+    for name, op in stats.items():
+        p95 = percentile(op.latencies, 95)
+        target = targets.get(name, math.inf)
+        verdict = "-" if math.isinf(target) else f"< {target:g} {_mark(p95, target)}"
+        rows.append(_row(name, op, seconds, verdict))
+        total.latencies.extend(op.latencies)
+        total.errors += op.errors
+    rows.append(_row("**all**", total, seconds, ""))
+    return rows
+
+
+def _mark(p95: float, target: float) -> str:
+    return "ok" if p95 < target else "**missed**"
+
+
+def _row(name: str, op: OpStats, seconds: float, verdict: str) -> str:
+    values = op.latencies
+    return (
+        f"| {name} | {len(values)} | {len(values) / seconds:.1f} | "
+        f"{fmt(percentile(values, 50))} | {fmt(percentile(values, 95))} | "
+        f"{fmt(percentile(values, 99))} | {op.errors} | {verdict} |"
+    )
+
+
+def replace_block(document: str, start: str, end: str, body: str) -> str:
+    """``document`` with the text between the ``start``/``end`` markers replaced.
+
+    The markers are appended (after the section heading when it exists) if absent.
+    """
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in document and end in document:
+        head, _, rest = document.partition(start)
+        _, _, tail = rest.partition(end)
+        return head + block + tail
+    return document.rstrip() + "\n\n" + block + "\n"
