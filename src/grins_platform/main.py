@@ -31,6 +31,7 @@ from grins_platform.db.session import Database
 from grins_platform.health.router import router as health_router
 from grins_platform.jobs.router import router as jobs_router
 from grins_platform.properties.router import router as properties_router
+from grins_platform.requests.router import router as requests_router
 from grins_platform.scheduling.router import router as scheduling_router
 from grins_platform.staff.router import router as staff_router
 from grins_platform.users.router import router as users_router
@@ -43,6 +44,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
+    app.include_router(customers_router, prefix=API_PREFIX)
+    app.include_router(properties_router, prefix=API_PREFIX)
+    app.include_router(audit_router, prefix=API_PREFIX)
+    app.include_router(requests_router, prefix=API_PREFIX)
     app.include_router(customers_router, prefix=API_PREFIX)
     app.include_router(properties_router, prefix=API_PREFIX)
     app.include_router(audit_router, prefix=API_PREFIX)

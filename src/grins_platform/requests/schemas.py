@@ -83,12 +83,17 @@ class RequestConvert(BaseModel):
     """Convert: match or create the customer and property.
 
     ``customer_id`` forces the match; otherwise the phone, then the email, is
-    looked up and a new customer made when nothing matches.
+    looked up and a new customer made when nothing matches. ``address``,
+    ``city``, ``zip_code`` and ``state`` complete or correct the request's address
+    for the property.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     customer_id: uuid.UUID | None = None
+    address: ShortText = None
+    city: str | None = Field(default=None, max_length=100)
+    zip_code: Zip = None
     state: State = None
 
 
