@@ -114,8 +114,11 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,
-        pool_recycle=1800,
+        # No pre-ping: it costs a round trip on every checkout (measured: 2.6 ms of a
+        # 5 ms request). A connection broken by a database restart fails one request
+        # and is then dropped from the pool; recycling bounds their age.
+        pool_pre_ping=False,
+        pool_recycle=600,
         connect_args={"server_settings": server_settings, "timeout": 5},
     )
     install_query_logging(engine, settings.slow_query_ms, log_all=settings.log_queries)
