@@ -18,7 +18,7 @@ from grins_platform.db.session import SessionDep
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
-def get_audit_service(session: SessionDep) -> AuditService:
+async def get_audit_service(session: SessionDep) -> AuditService:
     """The audit service for this request."""
     return AuditService(session)
 

@@ -26,7 +26,7 @@ from grins_platform.users.models import Role, User
 bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
 
 
-def get_auth_service(
+async def get_auth_service(
     request: Request, session: SessionDep, redis: RedisDep
 ) -> AuthService:
     """The auth service for this request."""
@@ -36,7 +36,7 @@ def get_auth_service(
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 
 
-def client_info(request: Request) -> ClientInfo:
+async def client_info(request: Request) -> ClientInfo:
     """The caller's IP (as uvicorn resolved it from trusted proxies) and user agent."""
     host = request.client.host if request.client else ""
     return ClientInfo(ip=host, user_agent=request.headers.get("user-agent"))

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/catalog", tags=["catalog"])
 Vocabulary = Literal["skills", "equipment"]
 
 
-def get_catalog_service(session: SessionDep, cache: CacheDep) -> CatalogService:
+async def get_catalog_service(session: SessionDep, cache: CacheDep) -> CatalogService:
     """The catalog service for this request."""
     return CatalogService(session, cache)
 

@@ -127,7 +127,7 @@ def timing_logger(*, enabled: bool) -> CacheTimer | None:
     return _log
 
 
-def get_cache(request: Request) -> Cache:
+async def get_cache(request: Request) -> Cache:
     """The application's cache."""
     cache: Cache = request.app.state.cache
     return cache

@@ -19,7 +19,7 @@ class PageParams(BaseModel):
     offset: int = Field(default=0, ge=0)
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="page size (max 100)")
     ] = DEFAULT_PAGE_SIZE,

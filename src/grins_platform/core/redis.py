@@ -28,7 +28,7 @@ def create_redis(settings: Settings, url: str | None = None) -> Redis:
     return client
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     """The application's Redis client."""
     client: Redis = request.app.state.redis
     return client

@@ -28,7 +28,7 @@ class ReadinessRead(BaseModel):
     )
 
 
-def get_health_service(request: Request) -> HealthService:
+async def get_health_service(request: Request) -> HealthService:
     """Build the health service from the application's resources."""
     state = request.app.state
     return HealthService(state.db.engine, state.redis, state.settings.database_url)

@@ -37,7 +37,7 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 SortField = Literal["created_at", "target_week", "priority", "status", "updated_at"]
 
 
-def get_job_service(session: SessionDep, cache: CacheDep) -> JobService:
+async def get_job_service(session: SessionDep, cache: CacheDep) -> JobService:
     """The job service for this request."""
     return JobService(session, cache)
 

@@ -17,7 +17,7 @@ from grins_platform.users.service import UserService
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-def get_user_service(request: Request, session: SessionDep) -> UserService:
+async def get_user_service(request: Request, session: SessionDep) -> UserService:
     """The user service for this request."""
     return UserService(session, request.app.state.settings)
 
