@@ -27,6 +27,7 @@ from grins_platform.appointments.models import (
     AppointmentStatus,
 )
 from grins_platform.appointments.workflow import BLOCKING
+from grins_platform.core.config import get_settings
 from grins_platform.jobs.models import Job
 from grins_platform.staff.models import StaffMember
 from grins_platform.users.models import User
@@ -56,10 +57,17 @@ def technician_property_ids(user: User) -> Select[Any]:
 
 
 async def has_visit_today(
-    session: AsyncSession, user: User, property_id: uuid.UUID, tz: ZoneInfo
+    session: AsyncSession,
+    user: User,
+    property_id: uuid.UUID,
+    tz: ZoneInfo | None = None,
 ) -> bool:
-    """Whether the technician has a live appointment at the property today."""
-    today = datetime.now(UTC).astimezone(tz).date()
+    """Whether the technician has a live appointment at the property today.
+
+    ``tz`` is the business time zone (default: ``BUSINESS_TIMEZONE`` from settings).
+    """
+    zone = tz or get_settings().tz
+    today = datetime.now(UTC).astimezone(zone).date()
     found = await session.scalar(
         select(Appointment.id)
         .join(Job, Job.id == Appointment.job_id)

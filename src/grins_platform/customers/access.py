@@ -1,10 +1,11 @@
 """Who may see which customers and properties: the one place the rule lives.
 
 Office roles (admin, manager) see everything. A technician sees only the customers
-and properties behind their own appointments. Appointments do not exist yet, so a
-technician sees none; when they do, change :func:`visible_customer_ids_for`,
-:func:`visible_property_ids_for` and :func:`may_see_access_codes` here and every
-read path (lists, single reads, history, search, properties) follows.
+and properties behind their own appointments that are not cancelled (any date, so
+the history they worked stays readable; the same rule as ``jobs/access.py``), and the
+gate and lock-box codes only of a property where they have a live appointment today.
+The technician branch is :mod:`grins_platform.appointments.access`; every read path
+(lists, single reads, history, search, properties) follows these functions.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from __future__ import annotations
 import uuid
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grins_platform.appointments.access import (
+    has_visit_today,
+    technician_customer_ids,
+    technician_property_ids,
+)
 from grins_platform.customers.models import Customer
 from grins_platform.properties.models import Property
 from grins_platform.users.models import Role, User
@@ -31,23 +37,21 @@ def is_office(user: User) -> bool:
 def visible_customer_ids_for(user: User) -> Select[uuid.UUID] | None:
     """The ids of customers ``user`` may see, or ``None`` for "all of them".
 
-    Technicians: the customers of their own appointments (none until appointments
-    exist).
+    Technicians: the customers of their own (not cancelled) appointments.
     """
     if is_office(user):
         return None
-    return select(Customer.id).where(false())
+    return select(Customer.id).where(Customer.id.in_(technician_customer_ids(user)))
 
 
 def visible_property_ids_for(user: User) -> Select[uuid.UUID] | None:
     """The ids of properties ``user`` may see, or ``None`` for "all of them".
 
-    Technicians: the properties of their own appointments (none until appointments
-    exist).
+    Technicians: the properties of their own (not cancelled) appointments.
     """
     if is_office(user):
         return None
-    return select(Property.id).where(false())
+    return select(Property.id).where(Property.id.in_(technician_property_ids(user)))
 
 
 def only_visible_customers(stmt: SelectT, user: User) -> SelectT:
@@ -67,8 +71,9 @@ async def may_see_access_codes(
 ) -> bool:
     """Whether ``user`` may read the gate and lock-box codes of a property.
 
-    Admin and manager always; a technician only with an appointment at that
-    property today (no appointments exist yet, so never).
+    Admin and manager always; a technician only with a live appointment at that
+    property today (business time zone).
     """
-    del session, property_id  # used once appointments exist
-    return is_office(user)
+    if is_office(user):
+        return True
+    return await has_visit_today(session, user, property_id)
