@@ -26,7 +26,7 @@ from grins_platform.db.session import SessionDep
 router = APIRouter(prefix="/appointments", tags=["appointments"])
 
 
-def get_appointment_service(
+async def get_appointment_service(
     request: Request, session: SessionDep
 ) -> AppointmentService:
     """The appointment service for this request."""
@@ -56,7 +56,7 @@ def _as_read(appointment: Appointment, staff_ids: list[uuid.UUID]) -> Appointmen
     )
 
 
-def get_views(request: Request, session: SessionDep) -> TechnicianViews:
+async def get_views(request: Request, session: SessionDep) -> TechnicianViews:
     """The technician views for this request."""
     return TechnicianViews(session, request.app.state.settings)
 

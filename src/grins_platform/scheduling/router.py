@@ -30,12 +30,16 @@ from grins_platform.scheduling.service import ScheduleService
 router = APIRouter(prefix="/schedule", tags=["schedule"])
 
 
-def get_schedule_service(request: Request, session: SessionDep) -> ScheduleService:
+async def get_schedule_service(
+    request: Request, session: SessionDep
+) -> ScheduleService:
     """The schedule service for this request."""
     return ScheduleService(session, request.app.state.settings)
 
 
-def get_capacity_service(request: Request, session: SessionDep) -> CapacityService:
+async def get_capacity_service(
+    request: Request, session: SessionDep
+) -> CapacityService:
     """The capacity service for this request."""
     return CapacityService(session, request.app.state.settings)
 

@@ -28,7 +28,7 @@ from grins_platform.staff.service import StaffService
 router = APIRouter(tags=["staff"])
 
 
-def get_staff_service(session: SessionDep) -> StaffService:
+async def get_staff_service(session: SessionDep) -> StaffService:
     """The staff service for this request."""
     return StaffService(session)
 
