@@ -77,7 +77,7 @@ class CatalogService(LoggerMixin):
 
     DOMAIN = "catalog"
 
-    def __init__(self, session: AsyncSession, cache: Cache) -> None:
+    def __init__(self, session: AsyncSession, cache: Cache | None) -> None:
         self.session = session
         self.cache = cache
         self.uow = UnitOfWork(session)
@@ -97,6 +97,8 @@ class CatalogService(LoggerMixin):
                 OfferingRead.model_validate(r).model_dump(mode="json") for r in rows
             ]
 
+        if self.cache is None:
+            return await load()
         result: list[dict[str, Any]] = await self.cache.get_or_set(
             key, CACHE_TTL_SECONDS, load
         )
@@ -193,7 +195,8 @@ class CatalogService(LoggerMixin):
         await self.uow.commit()
 
     async def _invalidate(self) -> None:
-        await self.cache.invalidate_prefix(CACHE_PREFIX)
+        if self.cache is not None:
+            await self.cache.invalidate_prefix(CACHE_PREFIX)
 
     # --- overrides -----------------------------------------------------------
 

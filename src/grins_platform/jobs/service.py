@@ -60,7 +60,7 @@ class JobService(LoggerMixin):
 
     DOMAIN = "jobs"
 
-    def __init__(self, session: AsyncSession, cache: Cache) -> None:
+    def __init__(self, session: AsyncSession, cache: Cache | None) -> None:
         self.session = session
         self.cache = cache
         self.uow = UnitOfWork(session)
@@ -99,7 +99,7 @@ class JobService(LoggerMixin):
             counts = await self.jobs.counts_by_status(visible)
             return {status.value: counts.get(status, 0) for status in JobStatus}
 
-        if visible is None:
+        if visible is None and self.cache is not None:
             raw: dict[str, int] = await self.cache.get_or_set(
                 COUNTS_CACHE_KEY, COUNTS_CACHE_TTL, load
             )
@@ -312,7 +312,8 @@ class JobService(LoggerMixin):
     # --- helpers -------------------------------------------------------------
 
     async def _invalidate(self) -> None:
-        await self.cache.invalidate_prefix(JOBS_CACHE_PREFIX)
+        if self.cache is not None:
+            await self.cache.invalidate_prefix(JOBS_CACHE_PREFIX)
 
     async def _visible(self, job_id: uuid.UUID, caller: User) -> Job:
         stmt = select(Job).where(Job.id == job_id)
