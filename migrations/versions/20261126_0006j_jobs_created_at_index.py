@@ -7,9 +7,7 @@ Create Date: 2026-11-26 12:12:53.307852+00:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0006j"
 down_revision: str | None = "0005s"
