@@ -13,8 +13,14 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from grins_platform.core.log_config import configure_logging
 from grins_platform.scheduling.engine import ScheduleEngine, SolveOptions
 from grins_platform.scheduling.problem import Problem, Solution
+
+
+def _start_worker() -> None:
+    """Worker processes log JSON lines through the same masking pipeline."""
+    configure_logging("INFO", json_logs=True)
 
 
 def solve_here(problem: Problem, options: SolveOptions) -> Solution:
@@ -31,7 +37,9 @@ class SolverPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
             )
         return self._pool
 
