@@ -77,6 +77,9 @@ class Customer(UUIDPrimaryKeyMixin, TimestampMixin, Base):
             postgresql_where=text("deleted_at IS NULL AND email IS NOT NULL"),
         ),
         Index("ix_customers_name_lower", func.lower(text("name")), "id"),
+        # Prefix search (LIKE 'abc%') needs pattern ops under non-C collations.
+        Index("ix_customers_name_pattern", text("lower(name) text_pattern_ops")),
+        Index("ix_customers_email_pattern", text("lower(email) text_pattern_ops")),
         Index("ix_customers_search", "search_vector", postgresql_using="gin"),
         Index("ix_customers_created_at", "created_at", "id"),
     )

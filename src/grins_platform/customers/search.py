@@ -2,9 +2,10 @@
 
 Free text ``q`` is read as a phone fragment when it is only digits and phone
 punctuation (``555-0123`` matches ``+16125550123``); otherwise it matches a name or
-company word prefix (full-text, ``simple`` dictionary), an email prefix, a street
-or a city of a live property. No ``pg_trgm``: plain ``lower()`` indexes and the
-built-in full-text search only.
+company word prefix (full-text, ``simple`` dictionary), an email prefix, the words
+of a live property's street address (word prefixes: ``77 lake`` finds
+``77 Lakeview Dr``) or its city prefix. No ``pg_trgm``: plain ``lower()`` indexes
+and the built-in full-text search only.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy import (
     SQLColumnExpression,
     exists,
     func,
+    literal_column,
     or_,
     select,
+    union,
 )
 
 from grins_platform.core.phones import phone_search_digits
@@ -76,8 +79,19 @@ def prefix_tsquery(text: str) -> ColumnElement[Any] | None:
     return func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
 
 
+def address_vector() -> ColumnElement[Any]:
+    """The street address as full-text words (``ix_properties_address_search``)."""
+    return func.to_tsvector(literal_column("'simple'::regconfig"), Property.address)
+
+
 def text_match(q: str) -> ColumnElement[bool]:
-    """Where ``q`` matches a customer (see the module docstring)."""
+    """Where ``q`` matches a customer (see the module docstring).
+
+    Each way of matching is its own index-backed query (name and email prefixes on
+    ``text_pattern_ops`` indexes, words on GIN indexes, city prefix); the customer
+    matches if their id is in the union. One ``OR`` across the tables would make
+    PostgreSQL test every customer row instead.
+    """
     digits = phone_search_digits(q)
     if digits is not None:
         return or_(
@@ -85,16 +99,29 @@ def text_match(q: str) -> ColumnElement[bool]:
             Customer.alt_phone.contains(digits, autoescape=True),
         )
     term = q.strip().lower()
-    clauses: list[ColumnElement[bool]] = [
-        func.lower(Customer.name).startswith(term, autoescape=True),
-        func.lower(Customer.email).startswith(term, autoescape=True),
-        _live_property(func.lower(Property.address).contains(term, autoescape=True)),
-        _live_property(func.lower(Property.city).startswith(term, autoescape=True)),
+    live = Property.deleted_at.is_(None)
+    candidates = [
+        select(Customer.id).where(
+            func.lower(Customer.name).startswith(term, autoescape=True)
+        ),
+        select(Customer.id).where(
+            func.lower(Customer.email).startswith(term, autoescape=True)
+        ),
+        select(Property.customer_id).where(
+            live, func.lower(Property.city).startswith(term, autoescape=True)
+        ),
     ]
     tsquery = prefix_tsquery(term)
     if tsquery is not None:
-        clauses.append(Customer.search_vector.bool_op("@@")(tsquery))
-    return or_(*clauses)
+        candidates.append(
+            select(Customer.id).where(Customer.search_vector.bool_op("@@")(tsquery))
+        )
+        candidates.append(
+            select(Property.customer_id).where(
+                live, address_vector().bool_op("@@")(tsquery)
+            )
+        )
+    return Customer.id.in_(union(*candidates))
 
 
 def _ordered(stmt: Select[Any], sort: CustomerSort) -> Select[Any]:

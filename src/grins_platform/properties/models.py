@@ -66,6 +66,12 @@ class Property(UUIDPrimaryKeyMixin, TimestampMixin, Base):
             postgresql_where=text("is_primary AND deleted_at IS NULL"),
         ),
         Index("ix_properties_city_lower", func.lower(text("city"))),
+        Index("ix_properties_city_pattern", text("lower(city) text_pattern_ops")),
+        Index(
+            "ix_properties_address_search",
+            text("to_tsvector('simple'::regconfig, address)"),
+            postgresql_using="gin",
+        ),
         Index("ix_properties_address_lower", func.lower(text("address"))),
         Index("ix_properties_zip", "zip_code"),
         CheckConstraint(
