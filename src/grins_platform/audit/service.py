@@ -13,7 +13,7 @@ import ipaddress
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Final
 
 from sqlalchemy import inspect
@@ -74,7 +74,7 @@ def _jsonable(value: Any) -> Any:
         return value.value
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
         return str(value)
