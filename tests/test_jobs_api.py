@@ -704,3 +704,33 @@ async def test_office_counts_are_cached_and_dropped_on_writes(
     counts = {c["status"]: c["count"] for c in fresh.json()}
     assert counts["approved"] == 1
     assert counts["scheduled"] == 1
+
+
+async def test_customer_history_includes_jobs_newest_first(
+    app_client: AsyncClient, manager: LoggedIn, session: AsyncSession
+) -> None:
+    from tests.scheduling_factories import make_appointment, make_staff, utc  # noqa: PLC0415
+
+    site = await make_site(session)
+    older = await make_job(
+        session,
+        site=site,
+        title="Spring start-up",
+        created_at=datetime(2025, 4, 1, tzinfo=UTC),
+    )
+    newer = await make_job(session, site=site, title="Fall winterization")
+    url = f"/api/v1/customers/{site.customer_id}/history"
+    history = await app_client.get(url, headers=manager.headers)
+    assert history.status_code == 200
+    jobs = history.json()["jobs"]
+    assert [j["id"] for j in jobs] == [str(newer.id), str(older.id)]
+    assert jobs[0]["status"] == "approved"
+    # A technician sees the customer (they have a visit there) but only that job.
+    tech = await logged_in(app_client, session, Role.TECHNICIAN)
+    staff = await make_staff(session, user_id=tech.user.id)
+    await make_appointment(
+        session, newer, staff, utc(2026, 10, 5, 14), utc(2026, 10, 5, 15)
+    )
+    theirs = await app_client.get(url, headers=tech.headers)
+    assert theirs.status_code == 200
+    assert [j["id"] for j in theirs.json()["jobs"]] == [str(newer.id)]

@@ -31,6 +31,7 @@ from grins_platform.customers.schemas import (
     CustomerSort,
     CustomerUpdate,
     DuplicateCandidate,
+    JobSummary,
     MergeRequest,
 )
 from grins_platform.customers.search import CustomerQuery
@@ -146,6 +147,7 @@ async def get_customer_history(
             for p in history.properties
         ],
         requests=[ServiceRequestRead.model_validate(r) for r in history.requests],
+        jobs=[JobSummary.model_validate(j) for j in history.jobs],
         consent=_consent_state(state),
     )
 

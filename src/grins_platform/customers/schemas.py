@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,7 @@ from grins_platform.customers.models import (
     ConsentPurpose,
     ContactChannel,
 )
+from grins_platform.jobs.models import JobCategory, JobStatus
 from grins_platform.properties.schemas import PropertyRead
 from grins_platform.requests.schemas import ServiceRequestRead
 
@@ -200,6 +201,23 @@ class DuplicateCandidate(BaseModel):
     )
 
 
+class JobSummary(BaseModel):
+    """A job as a line of service history."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    property_id: uuid.UUID
+    title: str
+    status: JobStatus
+    category: JobCategory
+    target_week: date | None
+    quoted_price_cents: int | None
+    final_price_cents: int | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
 class CustomerHistoryRead(BaseModel):
     """A customer and what happened with them so far.
 
@@ -209,4 +227,7 @@ class CustomerHistoryRead(BaseModel):
     customer: CustomerRead
     properties: list[PropertyRead]
     requests: list[ServiceRequestRead]
+    jobs: list[JobSummary] = Field(
+        default_factory=list[JobSummary], description="newest first (up to 200)"
+    )
     consent: ConsentState

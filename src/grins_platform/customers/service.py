@@ -30,6 +30,9 @@ from grins_platform.customers.repository import ConsentRepository, CustomerRepos
 from grins_platform.customers.schemas import CustomerCreate, CustomerUpdate
 from grins_platform.customers.search import CustomerQuery
 from grins_platform.db.uow import UnitOfWork
+from grins_platform.jobs.access import visible_job_ids
+from grins_platform.jobs.models import Job
+from grins_platform.jobs.repository import JobRepository
 from grins_platform.properties.models import Property
 from grins_platform.properties.repository import PropertyRepository
 from grins_platform.requests.models import ServiceRequest
@@ -48,6 +51,7 @@ class CustomerHistory:
     requests: Sequence[ServiceRequest]
     consents: Sequence[CustomerConsent]
     codes_visible: frozenset[uuid.UUID]
+    jobs: Sequence[Job] = ()
 
 
 class CustomerService(LoggerMixin):
@@ -177,6 +181,9 @@ class CustomerService(LoggerMixin):
             ),
             consents=await ConsentRepository(self.session).ledger(customer.id),
             codes_visible=codes_visible,
+            jobs=await JobRepository(self.session).history_for(
+                customer_id=customer.id, visible_ids=visible_job_ids(user)
+            ),
         )
 
     async def load_visible(

@@ -20,6 +20,7 @@ from grins_platform.jobs.models import (
 )
 from grins_platform.properties.models import Property
 
+HISTORY_LIMIT: Final = 200
 SORTS: Final = {
     "created_at": Job.created_at,
     "target_week": Job.target_week,
@@ -124,6 +125,21 @@ class JobRepository(Repository[Job]):
         for item in (await self.session.scalars(stmt)).all():
             grouped[item.job_id].append(item)
         return grouped
+
+    async def history_for(
+        self,
+        *,
+        customer_id: uuid.UUID | None = None,
+        property_id: uuid.UUID | None = None,
+        visible_ids: Select[Any] | None = None,
+        limit: int = HISTORY_LIMIT,
+    ) -> Sequence[Job]:
+        """A customer's or a property's jobs, newest first (service history)."""
+        f = JobFilters(
+            customer_id=customer_id, property_id=property_id, visible_ids=visible_ids
+        )
+        stmt = self._filtered(f).order_by(*order_by("created_at", descending=True))
+        return (await self.session.scalars(stmt.limit(limit))).all()
 
     async def history(self, job_id: uuid.UUID) -> Sequence[JobStatusChange]:
         """The job's status changes, oldest first."""
