@@ -39,8 +39,12 @@ from grins_platform.properties.models import Property
 from grins_platform.users.models import Role, User
 
 JOBS_CACHE_PREFIX: Final = "jobs:"
-COUNTS_CACHE_KEY: Final = "jobs:counts:all"
+COUNTS_CACHE_KEY: Final = "jobs:counts:live"
 COUNTS_CACHE_TTL: Final = 30
+HISTORIC_COUNTS_KEY: Final = "job-history:counts"  # not under "jobs:": outlives writes
+HISTORIC_COUNTS_TTL: Final = 300
+HISTORIC_STATUSES: Final = (JobStatus.CLOSED, JobStatus.CANCELLED)
+LIVE_STATUSES: Final = tuple(s for s in JobStatus if s not in HISTORIC_STATUSES)
 PRICE_FIELDS: Final = frozenset({"quoted_price_cents", "final_price_cents"})
 TECHNICIAN_TRANSITIONS: Final = frozenset({JobStatus.IN_PROGRESS, JobStatus.COMPLETED})
 """Technicians start and finish work; they never cancel, close or hold a job."""
@@ -90,22 +94,28 @@ class JobService(LoggerMixin):
     async def status_counts(self, caller: User) -> dict[JobStatus, int]:
         """Visible jobs per status (every status listed, zero included).
 
-        The office's counts (a dashboard read over every job) are cached briefly in
-        Redis and dropped on every job write made through this service.
+        For the office (a dashboard read over every job) the live statuses are
+        counted through the status index and cached briefly, dropped on every job
+        write made through this service; closed and cancelled jobs (most rows, and
+        they only ever grow) are cached for minutes.
         """
         visible = visible_job_ids(caller)
-
-        async def load() -> dict[str, int]:
+        if visible is not None or self.cache is None:
             counts = await self.jobs.counts_by_status(visible)
-            return {status.value: counts.get(status, 0) for status in JobStatus}
+            return {status: counts.get(status, 0) for status in JobStatus}
 
-        if visible is None and self.cache is not None:
-            raw: dict[str, int] = await self.cache.get_or_set(
-                COUNTS_CACHE_KEY, COUNTS_CACHE_TTL, load
-            )
-        else:
-            raw = await load()
-        return {JobStatus(k): int(v) for k, v in raw.items()}
+        async def load(statuses: Sequence[JobStatus]) -> dict[str, int]:
+            counts = await self.jobs.counts_by_status(None, statuses)
+            return {s.value: counts.get(s, 0) for s in statuses}
+
+        live: dict[str, int] = await self.cache.get_or_set(
+            COUNTS_CACHE_KEY, COUNTS_CACHE_TTL, lambda: load(LIVE_STATUSES)
+        )
+        history: dict[str, int] = await self.cache.get_or_set(
+            HISTORIC_COUNTS_KEY, HISTORIC_COUNTS_TTL, lambda: load(HISTORIC_STATUSES)
+        )
+        merged = {**live, **history}
+        return {status: int(merged.get(status.value, 0)) for status in JobStatus}
 
     # --- creating ------------------------------------------------------------
 
