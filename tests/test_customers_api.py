@@ -282,7 +282,8 @@ async def test_search_by_name_phone_email_street_city(
         assert await _names(app_client, office, q=typed) == ["Ada Lovelace"]
     assert await _names(app_client, office, q="ADA@calc") == ["Ada Lovelace"]
     assert await _names(app_client, office, q="engine way") == ["Ada Lovelace"]
-    assert await _names(app_client, office, q="9 lak") == ["Bob Babbage"]  # street words
+    # street words
+    assert await _names(app_client, office, q="9 lak") == ["Bob Babbage"]
     assert await _names(app_client, office, q="plym") == ["Bob Babbage"]
     assert await _names(app_client, office, q="100%_") == []
 

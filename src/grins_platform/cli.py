@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from grins_platform.core.config import ConfigurationError, Settings, load_settings
 from grins_platform.core.log_config import configure_logging
 from grins_platform.db.embedded import EmbeddedStartError, ensure_services
+from grins_platform.imports.cli import import_app
 from grins_platform.scheduling.cli import schedule_app
 from grins_platform.users.bootstrap import BootstrapError
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 migrate_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 app.add_typer(migrate_app, name="migrate")
+app.add_typer(import_app, name="import")
 app.add_typer(schedule_app, name="schedule")
 seed_app = typer.Typer(help="Load reference or demo data.", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")

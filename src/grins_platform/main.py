@@ -29,6 +29,7 @@ from grins_platform.customers.router import router as customers_router
 from grins_platform.db.embedded import ensure_services
 from grins_platform.db.session import Database
 from grins_platform.health.router import router as health_router
+from grins_platform.imports.router import router as imports_router
 from grins_platform.jobs.conversion import install_conversion_hook
 from grins_platform.jobs.router import router as jobs_router
 from grins_platform.properties.router import router as properties_router
@@ -46,6 +47,11 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
+    app.include_router(customers_router, prefix=API_PREFIX)
+    app.include_router(properties_router, prefix=API_PREFIX)
+    app.include_router(audit_router, prefix=API_PREFIX)
+    app.include_router(requests_router, prefix=API_PREFIX)
+    app.include_router(imports_router, prefix=API_PREFIX)
     app.include_router(staff_router, prefix=API_PREFIX)
     app.include_router(appointments_router, prefix=API_PREFIX)
     app.include_router(scheduling_router, prefix=API_PREFIX)

@@ -60,6 +60,7 @@ class CustomerRepository(Repository[Customer]):
         """A live customer with this email, whatever its case."""
         stmt = select(Customer).where(
             Customer.deleted_at.is_(None),
+            Customer.email.is_not(None),  # the unique index's predicate: uses it
             func.lower(Customer.email) == email.strip().lower(),
         )
         if exclude is not None:
