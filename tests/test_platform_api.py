@@ -288,3 +288,17 @@ async def test_openapi_is_served(probe_client: AsyncClient) -> None:
     response = await probe_client.get("/openapi.json")
     assert response.status_code == 200
     assert "/ready" in response.json()["paths"]
+
+
+def test_every_route_is_registered_once(test_settings: Settings) -> None:
+    import warnings  # noqa: PLC0415
+
+    app = create_app(test_settings, configure_logs=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        schema = app.openapi()
+    duplicates = [
+        str(w.message) for w in caught if "Duplicate Operation ID" in str(w.message)
+    ]
+    assert duplicates == []
+    assert len(schema["paths"]) > 40
