@@ -734,3 +734,31 @@ async def test_customer_history_includes_jobs_newest_first(
     theirs = await app_client.get(url, headers=tech.headers)
     assert theirs.status_code == 200
     assert [j["id"] for j in theirs.json()["jobs"]] == [str(newer.id)]
+
+
+async def test_property_history_lists_its_jobs(
+    app_client: AsyncClient, manager: LoggedIn, session: AsyncSession
+) -> None:
+    site = await make_site(session)
+    here = await make_job(session, site=site)
+    elsewhere = await make_job(session)
+    response = await app_client.get(
+        f"/api/v1/properties/{site.id}/history", headers=manager.headers
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["property"]["id"] == str(site.id)
+    assert [j["id"] for j in body["jobs"]] == [str(here.id)]
+    assert str(elsewhere.id) not in {j["id"] for j in body["jobs"]}
+    tech = await logged_in(app_client, session, Role.TECHNICIAN)
+    hidden = await app_client.get(
+        f"/api/v1/properties/{site.id}/history", headers=tech.headers
+    )
+    assert hidden.status_code == 404
+    missing = await app_client.get(
+        f"/api/v1/properties/{uuid.uuid4()}/history", headers=manager.headers
+    )
+    assert missing.status_code == 404
+    assert (
+        await app_client.get(f"/api/v1/properties/{site.id}/history")
+    ).status_code == 401

@@ -31,10 +31,10 @@ from grins_platform.customers.schemas import (
     CustomerSort,
     CustomerUpdate,
     DuplicateCandidate,
-    JobSummary,
     MergeRequest,
 )
 from grins_platform.customers.search import CustomerQuery
+from grins_platform.jobs.schemas import JobSummary
 from grins_platform.properties.schemas import PropertyRead
 from grins_platform.requests.schemas import ServiceRequestRead
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,7 +23,7 @@ from grins_platform.customers.models import (
     ConsentPurpose,
     ContactChannel,
 )
-from grins_platform.jobs.models import JobCategory, JobStatus
+from grins_platform.jobs.schemas import JobSummary
 from grins_platform.properties.schemas import PropertyRead
 from grins_platform.requests.schemas import ServiceRequestRead
 
@@ -199,23 +199,6 @@ class DuplicateCandidate(BaseModel):
     reasons: list[str] = Field(
         description="phone, email, name_and_zip, name_and_street"
     )
-
-
-class JobSummary(BaseModel):
-    """A job as a line of service history."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    property_id: uuid.UUID
-    title: str
-    status: JobStatus
-    category: JobCategory
-    target_week: date | None
-    quoted_price_cents: int | None
-    final_price_cents: int | None
-    created_at: datetime
-    completed_at: datetime | None
 
 
 class CustomerHistoryRead(BaseModel):

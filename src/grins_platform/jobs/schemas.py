@@ -235,3 +235,20 @@ class StatusCount(BaseModel):
 
     status: JobStatus
     count: int
+
+
+class JobSummary(BaseModel):
+    """A job as a line of service history."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    property_id: uuid.UUID
+    title: str
+    status: JobStatus
+    category: JobCategory
+    target_week: date | None
+    quoted_price_cents: int | None
+    final_price_cents: int | None
+    created_at: datetime
+    completed_at: datetime | None

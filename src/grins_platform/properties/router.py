@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query, Response, status
 
 from grins_platform.auth.dependencies import ClientDep, CurrentUser, ManagerUser
 from grins_platform.core.pagination import Page, PageDep
+from grins_platform.jobs.schemas import JobSummary
 from grins_platform.properties.dependencies import PropertyServiceDep
 from grins_platform.properties.schemas import (
     PropertyCreate,
+    PropertyHistoryRead,
     PropertyRead,
     PropertySort,
     PropertyUpdate,
@@ -90,6 +92,18 @@ async def get_property(
 ) -> PropertyRead:
     """One property (access codes for the office only)."""
     return _read(await service.get_property(property_id, user=user))
+
+
+@router.get("/properties/{property_id}/history", response_model=PropertyHistoryRead)
+async def get_property_history(
+    property_id: uuid.UUID, user: CurrentUser, service: PropertyServiceDep
+) -> PropertyHistoryRead:
+    """The property with its jobs, newest first (technicians: their own jobs)."""
+    history = await service.history(property_id, user=user)
+    return PropertyHistoryRead(
+        property=_read(history.view),
+        jobs=[JobSummary.model_validate(j) for j in history.jobs],
+    )
 
 
 @router.patch("/properties/{property_id}", response_model=PropertyRead)

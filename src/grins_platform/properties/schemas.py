@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from grins_platform.imports.values import normalize_state, normalize_zip
+from grins_platform.jobs.schemas import JobSummary
 from grins_platform.properties.models import (
     GeoSource,
     Property,
@@ -175,3 +176,10 @@ _READ_COLUMNS: tuple[str, ...] = tuple(
         "lockbox_code",
     }
 )
+
+
+class PropertyHistoryRead(BaseModel):
+    """A property and what happened there (jobs now; visits and photos later)."""
+
+    property: PropertyRead
+    jobs: list[JobSummary] = Field(description="newest first (up to 200)")

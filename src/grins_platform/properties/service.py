@@ -27,6 +27,9 @@ from grins_platform.customers.models import Customer
 from grins_platform.customers.service import CustomerService
 from grins_platform.db.uow import UnitOfWork
 from grins_platform.geocoding import Geocoder, resolve_coordinates
+from grins_platform.jobs.access import visible_job_ids
+from grins_platform.jobs.models import Job
+from grins_platform.jobs.repository import JobRepository
 from grins_platform.properties.models import GeoSource, Property
 from grins_platform.properties.repository import PropertyRepository
 from grins_platform.properties.schemas import (
@@ -53,6 +56,14 @@ class PropertyView:
 
     property: Property
     show_codes: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyHistory:
+    """A property with its jobs (newest first), as the caller may see them."""
+
+    view: PropertyView
+    jobs: Sequence[Job]
 
 
 class PropertyService(LoggerMixin):
@@ -107,6 +118,14 @@ class PropertyService(LoggerMixin):
     async def get_property(self, property_id: uuid.UUID, *, user: User) -> PropertyView:
         """A live property the caller may see (404 otherwise)."""
         return await self._view(await self._load(property_id, user), user)
+
+    async def history(self, property_id: uuid.UUID, *, user: User) -> PropertyHistory:
+        """The property and the jobs done or planned there."""
+        view = await self.get_property(property_id, user=user)
+        jobs = await JobRepository(self.session).history_for(
+            property_id=property_id, visible_ids=visible_job_ids(user)
+        )
+        return PropertyHistory(view, jobs)
 
     async def list_for_customer(
         self, customer_id: uuid.UUID, *, user: User
