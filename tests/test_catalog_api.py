@@ -296,3 +296,47 @@ async def test_quote_errors(
     )
     assert negative.status_code == 422
     assert negative.json()["detail"][0]["field"] == "hourly_rate_cents"
+
+
+async def test_service_plans_put_list_delete(
+    app_client: AsyncClient, manager: LoggedIn, tech: LoggedIn, session: AsyncSession
+) -> None:
+    offerings = {
+        o["code"]: o["id"]
+        for o in (
+            await app_client.get(f"{CATALOG}/offerings", headers=manager.headers)
+        ).json()
+    }
+    site = await make_site(session)
+    other = await make_site(session)
+    url = (
+        f"{CATALOG}/service-plans/{site.customer_id}/{offerings['fall_winterization']}"
+    )
+    put = await app_client.put(
+        url, headers=manager.headers, json={"property_id": str(site.id)}
+    )
+    assert put.status_code == 200
+    assert put.json()["property_id"] == str(site.id)
+    again = await app_client.put(url, headers=manager.headers, json={})
+    assert again.json()["id"] == put.json()["id"]  # one plan per customer and offering
+    listed = await app_client.get(
+        f"{CATALOG}/service-plans/{site.customer_id}", headers=manager.headers
+    )
+    assert [p["offering_id"] for p in listed.json()] == [
+        offerings["fall_winterization"]
+    ]
+    foreign = await app_client.put(
+        url, headers=manager.headers, json={"property_id": str(other.id)}
+    )
+    assert foreign.status_code == 422
+    assert foreign.json()["detail"][0]["field"] == "property_id"
+    assert (await app_client.put(url, headers=tech.headers, json={})).status_code == 403
+    assert (await app_client.put(url, json={})).status_code == 401
+    unknown = await app_client.put(
+        f"{CATALOG}/service-plans/{uuid.uuid4()}/{offerings['diagnostic']}",
+        headers=manager.headers,
+        json={},
+    )
+    assert unknown.status_code == 404
+    assert (await app_client.delete(url, headers=manager.headers)).status_code == 204
+    assert (await app_client.delete(url, headers=manager.headers)).status_code == 404

@@ -12,6 +12,7 @@ from grins_platform.catalog.models import (
     Offering,
     OfferingCategory,
     PriceOverride,
+    ServicePlan,
     Skill,
 )
 from grins_platform.db.repository import Repository
@@ -92,3 +93,31 @@ class OverrideRepository(Repository[PriceOverride]):
         if for_update:
             stmt = stmt.with_for_update()
         return await self.session.scalar(stmt)
+
+
+class ServicePlanRepository(Repository[ServicePlan]):
+    """Customers' standing requests (seasonal batches read them)."""
+
+    model = ServicePlan
+
+    async def for_customer(self, customer_id: uuid.UUID) -> Sequence[ServicePlan]:
+        """A customer's plans."""
+        stmt = (
+            select(ServicePlan)
+            .where(ServicePlan.customer_id == customer_id)
+            .order_by(ServicePlan.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def find(
+        self, customer_id: uuid.UUID, offering_id: uuid.UUID
+    ) -> ServicePlan | None:
+        """The customer's plan for this offering."""
+        return await self.session.scalar(
+            select(ServicePlan)
+            .where(
+                ServicePlan.customer_id == customer_id,
+                ServicePlan.offering_id == offering_id,
+            )
+            .with_for_update()
+        )

@@ -18,6 +18,8 @@ from grins_platform.catalog.schemas import (
     OverrideRead,
     OverrideWrite,
     QuoteRead,
+    ServicePlanRead,
+    ServicePlanWrite,
     VocabularyItem,
 )
 from grins_platform.catalog.service import CatalogService
@@ -181,6 +183,57 @@ async def quote_offering(
         quote_needed=result.quote_needed,
         explanation=result.explanation,
     )
+
+
+@router.get("/service-plans/{customer_id}", response_model=list[ServicePlanRead])
+async def list_service_plans(
+    customer_id: uuid.UUID,
+    _user: ManagerUser,
+    session: SessionDep,
+    service: CatalogServiceDep,
+) -> list[ServicePlanRead]:
+    """Admin/manager. The offerings a customer wants every season."""
+    await _live_customer(session, customer_id)
+    return [
+        ServicePlanRead.model_validate(p) for p in await service.list_plans(customer_id)
+    ]
+
+
+@router.put(
+    "/service-plans/{customer_id}/{offering_id}", response_model=ServicePlanRead
+)
+async def set_service_plan(
+    customer_id: uuid.UUID,
+    offering_id: uuid.UUID,
+    body: ServicePlanWrite,
+    user: ManagerUser,
+    client: ClientDep,
+    session: SessionDep,
+    service: CatalogServiceDep,
+) -> ServicePlanRead:
+    """Admin/manager. The customer wants this offering every season.
+
+    Seasonal batches then create it for them.
+    """
+    await _live_customer(session, customer_id)
+    plan = await service.set_plan(
+        customer_id, offering_id, body, Actor.of(user, client.ip)
+    )
+    return ServicePlanRead.model_validate(plan)
+
+
+@router.delete(
+    "/service-plans/{customer_id}/{offering_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+async def delete_service_plan(
+    customer_id: uuid.UUID,
+    offering_id: uuid.UUID,
+    user: ManagerUser,
+    client: ClientDep,
+    service: CatalogServiceDep,
+) -> None:
+    """Admin/manager. Stop the standing request."""
+    await service.delete_plan(customer_id, offering_id, Actor.of(user, client.ip))
 
 
 # Declared last: "/{kind}" would otherwise shadow "/quote".

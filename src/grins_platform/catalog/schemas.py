@@ -126,3 +126,23 @@ class QuoteRead(BaseModel):
     override_applied: bool
     quote_needed: bool
     explanation: str
+
+
+class ServicePlanWrite(BaseModel):
+    """The customer wants this offering every season (optionally at one property)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    property_id: uuid.UUID | None = Field(
+        default=None, description="default: the customer's primary property"
+    )
+
+
+class ServicePlanRead(ServicePlanWrite):
+    """A customer's standing request for an offering."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    offering_id: uuid.UUID

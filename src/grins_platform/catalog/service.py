@@ -15,6 +15,7 @@ from grins_platform.catalog.models import (
     Offering,
     OfferingCategory,
     PriceOverride,
+    ServicePlan,
     Skill,
 )
 from grins_platform.catalog.pricing import (
@@ -24,18 +25,24 @@ from grins_platform.catalog.pricing import (
     ZonesRequired,
     quote,
 )
-from grins_platform.catalog.repository import OfferingRepository, OverrideRepository
+from grins_platform.catalog.repository import (
+    OfferingRepository,
+    OverrideRepository,
+    ServicePlanRepository,
+)
 from grins_platform.catalog.schemas import (
     OfferingCreate,
     OfferingRead,
     OfferingUpdate,
     OverrideWrite,
+    ServicePlanWrite,
     VocabularyItem,
 )
 from grins_platform.core.cache import Cache
 from grins_platform.core.errors import ConflictError, NotFoundError, ValidationFailed
 from grins_platform.core.log_config import LoggerMixin
 from grins_platform.db.uow import UnitOfWork
+from grins_platform.properties.models import Property
 
 CACHE_PREFIX = "catalog:"
 CACHE_TTL_SECONDS = 300
@@ -264,3 +271,63 @@ class CatalogService(LoggerMixin):
             return quote(terms_of(offering), zones, override_terms(override))
         except ZonesRequired as exc:
             raise ValidationFailed("zone_count", str(exc)) from exc
+
+    # --- service plans -------------------------------------------------------
+
+    async def list_plans(self, customer_id: uuid.UUID) -> Sequence[ServicePlan]:
+        """The offerings a customer wants every season."""
+        return await ServicePlanRepository(self.session).for_customer(customer_id)
+
+    async def set_plan(
+        self,
+        customer_id: uuid.UUID,
+        offering_id: uuid.UUID,
+        data: ServicePlanWrite,
+        actor: Actor,
+    ) -> ServicePlan:
+        """Record (or re-point) that the customer wants this offering every season."""
+        await self.get_offering(offering_id)
+        if data.property_id is not None:
+            prop = await self.session.get(Property, data.property_id)
+            if prop is None or prop.customer_id != customer_id or prop.deleted_at:
+                raise ValidationFailed("property_id", "not a property of this customer")
+        plans = ServicePlanRepository(self.session)
+        plan = await plans.find(customer_id, offering_id)
+        before = snapshot(plan) if plan else None
+        if plan is None:
+            plan = ServicePlan(customer_id=customer_id, offering_id=offering_id)
+            self.session.add(plan)
+        plan.property_id = data.property_id
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            await self.uow.rollback()
+            raise ConflictError("the plan changed meanwhile; try again") from exc
+        await self.audit.record(
+            actor,
+            "service_plan.set",
+            "service_plan",
+            plan.id,
+            before=before,
+            after=snapshot(plan),
+        )
+        await self._commit()
+        return plan
+
+    async def delete_plan(
+        self, customer_id: uuid.UUID, offering_id: uuid.UUID, actor: Actor
+    ) -> None:
+        """The customer no longer wants this offering every season (404 if never)."""
+        plans = ServicePlanRepository(self.session)
+        plan = await plans.find(customer_id, offering_id)
+        if plan is None:
+            raise NotFoundError("service plan not found")
+        await self.audit.record(
+            actor,
+            "service_plan.deleted",
+            "service_plan",
+            plan.id,
+            before=snapshot(plan),
+        )
+        await plans.delete(plan)
+        await self._commit()
