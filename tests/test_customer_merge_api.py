@@ -173,3 +173,44 @@ def test_every_customer_foreign_key_is_moved() -> None:
     tables = {table.name for table, _ in customer_references()}
     assert {"properties", "customer_consents", "service_requests"} <= tables
     assert "customers" not in tables
+
+
+async def test_merge_keeps_the_survivors_row_where_a_unique_key_clashes(
+    app_client: AsyncClient, office: LoggedIn, session: AsyncSession
+) -> None:
+    from grins_platform.catalog.models import PriceOverride  # noqa: PLC0415
+    from tests.job_factories import make_offering  # noqa: PLC0415
+
+    survivor = await make_customer(session)
+    duplicate = await make_customer(session)
+    shared, only_dup = await make_offering(session), await make_offering(session)
+    for customer, offering, cents in (
+        (survivor, shared, 70_000),
+        (duplicate, shared, 65_000),
+        (duplicate, only_dup, 5_000),
+    ):
+        session.add(
+            PriceOverride(
+                customer_id=customer.id,
+                offering_id=offering.id,
+                per_zone_price_cents=cents,
+            )
+        )
+    await session.flush()
+    survivor_id, shared_id = survivor.id, shared.id
+    response = await app_client.post(
+        f"{CUSTOMERS}/{survivor_id}/merge",
+        headers=office.headers,
+        json={"duplicate_id": str(duplicate.id)},
+    )
+    assert response.status_code == 200, response.text
+    rows = (
+        await session.execute(
+            select(PriceOverride.offering_id, PriceOverride.per_zone_price_cents)
+            .where(PriceOverride.customer_id == survivor_id)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    prices = dict(rows)
+    assert len(prices) == 2
+    assert prices[shared_id] == 70_000

@@ -18,9 +18,13 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    Delete,
     Table,
+    UniqueConstraint,
     and_,
+    delete,
     exists,
     false,
     func,
@@ -64,9 +68,9 @@ class Candidate:
     reasons: list[str]
 
 
-def customer_references() -> list[tuple[Table, Any]]:
+def customer_references() -> list[tuple[Table, Column[Any]]]:
     """Every (table, column) holding a foreign key to ``customers.id``."""
-    refs: list[tuple[Table, Any]] = []
+    refs: list[tuple[Table, Column[Any]]] = []
     for table in models.metadata.sorted_tables:
         if table.name in MERGE_SKIP_TABLES:
             continue
@@ -244,6 +248,11 @@ class MergeService(LoggerMixin):
         moved: dict[str, int] = {}
         references = customer_references()
         for table, column in references:
+            for clash in _unique_clashes(table, column, duplicate_id, survivor_id):
+                dropped = await self.session.execute(clash)
+                count = int(getattr(dropped, "rowcount", 0) or 0)
+                if count:
+                    moved[f"{table.name}.dropped_as_duplicate"] = count
             result = await self.session.execute(
                 update(table)
                 .where(column == duplicate_id)
@@ -260,6 +269,32 @@ class MergeService(LoggerMixin):
             if inspect(entity).mapper.local_table.name in touched:
                 self.session.expire(entity)  # rows moved behind the ORM's back
         return moved
+
+
+def _unique_clashes(
+    table: Table, column: Column[Any], duplicate_id: uuid.UUID, survivor_id: uuid.UUID
+) -> list[Delete]:
+    """Deletes of the duplicate's rows that a unique key would refuse to move.
+
+    For a unique key over the customer column and others (one price override per
+    customer and offering), the survivor's row wins and the duplicate's goes.
+    """
+    deletes: list[Delete] = []
+    for constraint in table.constraints:
+        if not isinstance(constraint, UniqueConstraint):
+            continue
+        names = [c.name for c in constraint.columns]
+        if column.name not in names or len(names) < 2:  # noqa: PLR2004
+            continue
+        key: str = column.name
+        other = table.alias()
+        same = [other.c[n] == table.c[n] for n in names if n != key]
+        mine: ColumnElement[bool] = column == duplicate_id
+        theirs: ColumnElement[bool] = other.c[key] == survivor_id
+        deletes.append(
+            delete(table).where(mine, exists(select(other.c[key]).where(theirs, *same)))
+        )
+    return deletes
 
 
 def _absorb(survivor: Customer, duplicate: Customer) -> None:
