@@ -762,3 +762,22 @@ async def test_property_history_lists_its_jobs(
     assert (
         await app_client.get(f"/api/v1/properties/{site.id}/history")
     ).status_code == 401
+
+
+async def test_customers_with_open_jobs_have_open_work(
+    app_client: AsyncClient, manager: LoggedIn, session: AsyncSession
+) -> None:
+    busy = await make_client(session, name="Busy Bee")
+    await make_job(
+        session, site=await make_site(session, busy), status=JobStatus.SCHEDULED
+    )
+    done = await make_client(session, name="Done Dan")
+    await make_job(
+        session, site=await make_site(session, done), status=JobStatus.CLOSED
+    )
+    response = await app_client.get(
+        "/api/v1/customers", headers=manager.headers, params={"has_open_work": "true"}
+    )
+    names = [c["name"] for c in response.json()["items"]]
+    assert "Busy Bee" in names
+    assert "Done Dan" not in names

@@ -29,6 +29,8 @@ from sqlalchemy import (
 from grins_platform.core.phones import phone_search_digits
 from grins_platform.customers.models import Customer
 from grins_platform.customers.schemas import CustomerSort
+from grins_platform.jobs.models import Job
+from grins_platform.jobs.workflow import OPEN_STATUSES
 from grins_platform.properties.models import Property
 from grins_platform.requests.models import RequestStatus, ServiceRequest
 
@@ -52,12 +54,19 @@ class CustomerQuery:
 
 
 def has_open_work() -> ColumnElement[bool]:
-    """The customer has open work: an open service request (jobs added later)."""
-    return exists(
-        select(ServiceRequest.id).where(
-            ServiceRequest.customer_id == Customer.id,
-            ServiceRequest.status.in_(OPEN_REQUEST_STATUSES),
-        )
+    """The customer has open work: an open service request or an open job."""
+    return or_(
+        exists(
+            select(ServiceRequest.id).where(
+                ServiceRequest.customer_id == Customer.id,
+                ServiceRequest.status.in_(OPEN_REQUEST_STATUSES),
+            )
+        ),
+        exists(
+            select(Job.id).where(
+                Job.customer_id == Customer.id, Job.status.in_(OPEN_STATUSES)
+            )
+        ),
     )
 
 
