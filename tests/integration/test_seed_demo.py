@@ -8,21 +8,19 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import date
 
-import asyncpg  # type: ignore[import-untyped]
 import pytest
 from faker import Faker
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from grins_platform.core.config import Settings
 from grins_platform.core.phones import is_valid_phone
-from grins_platform.db import migrations
 from grins_platform.demo.loader import DemoDataExists
 from grins_platform.demo.people import make_people
 from grins_platform.demo.plan import DemoOptions, DemoSize, season_years
 from grins_platform.demo.service import DemoResult, seed_demo
 from grins_platform.properties.models import Property
+from tests.cli_support import scratch_database
 
 pytestmark = pytest.mark.integration
 AS_OF = date(2026, 11, 26)
@@ -182,23 +180,8 @@ def test_same_seed_same_people(test_settings: Settings) -> None:
 @pytest.fixture(scope="module")
 async def cli_database(test_settings: Settings) -> AsyncIterator[str]:
     """A scratch database migrated to head, for the command's own transactions."""
-    assert test_settings.database_url is not None
-    url = make_url(test_settings.database_url)
-    name = f"grins_demo_{os.getpid()}"
-    admin = await asyncpg.connect(
-        url.set(drivername="postgresql", database="postgres").render_as_string(
-            hide_password=False
-        )
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        target = url.set(database=name).render_as_string(hide_password=False)
-        migrations.upgrade(target)
+    async with scratch_database(test_settings, f"grins_demo_{os.getpid()}") as target:
         yield target
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def _seed_demo(

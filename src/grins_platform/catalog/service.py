@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +45,7 @@ from grins_platform.db.uow import UnitOfWork
 from grins_platform.properties.models import Property
 
 CACHE_PREFIX = "catalog:"
+_PerCustomerT = TypeVar("_PerCustomerT", PriceOverride, ServicePlan)
 CACHE_TTL_SECONDS = 300
 
 
@@ -220,28 +221,13 @@ class CatalogService(LoggerMixin):
     ) -> PriceOverride:
         """Create or replace the customer's override for an offering."""
         await self.get_offering(offering_id)
-        override = await self.overrides.find(customer_id, offering_id, for_update=True)
-        before = snapshot(override) if override else None
-        if override is None:
-            override = PriceOverride(customer_id=customer_id, offering_id=offering_id)
-            self.session.add(override)
-        for name, value in data.model_dump().items():
-            setattr(override, name, value)
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:
-            await self.uow.rollback()
-            raise ConflictError("the override changed meanwhile; try again") from exc
-        await self.audit.record(
-            actor,
-            "price_override.set",
-            "price_override",
-            override.id,
-            before=before,
-            after=snapshot(override),
+        existing = await self.overrides.find(customer_id, offering_id, for_update=True)
+        override = existing or PriceOverride(
+            customer_id=customer_id, offering_id=offering_id
         )
-        await self._commit()
-        return override
+        return await self._save_per_customer(
+            existing, override, data.model_dump(), "price_override", actor
+        )
 
     async def delete_override(
         self, customer_id: uuid.UUID, offering_id: uuid.UUID, actor: Actor
@@ -291,28 +277,38 @@ class CatalogService(LoggerMixin):
             prop = await self.session.get(Property, data.property_id)
             if prop is None or prop.customer_id != customer_id or prop.deleted_at:
                 raise ValidationFailed("property_id", "not a property of this customer")
-        plans = ServicePlanRepository(self.session)
-        plan = await plans.find(customer_id, offering_id)
-        before = snapshot(plan) if plan else None
-        if plan is None:
-            plan = ServicePlan(customer_id=customer_id, offering_id=offering_id)
-            self.session.add(plan)
-        plan.property_id = data.property_id
+        existing = await ServicePlanRepository(self.session).find(
+            customer_id, offering_id
+        )
+        plan = existing or ServicePlan(customer_id=customer_id, offering_id=offering_id)
+        return await self._save_per_customer(
+            existing, plan, data.model_dump(), "service_plan", actor
+        )
+
+    async def _save_per_customer(
+        self,
+        existing: PriceOverride | ServicePlan | None,
+        row: _PerCustomerT,
+        values: dict[str, Any],
+        kind: str,
+        actor: Actor,
+    ) -> _PerCustomerT:
+        """Create or update a per-customer, per-offering row; audited, committed."""
+        before = snapshot(existing) if existing else None
+        if existing is None:
+            self.session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
         try:
             await self.session.flush()
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # a concurrent write of the same pair
             await self.uow.rollback()
-            raise ConflictError("the plan changed meanwhile; try again") from exc
+            raise ConflictError(f"the {kind} changed meanwhile; try again") from exc
         await self.audit.record(
-            actor,
-            "service_plan.set",
-            "service_plan",
-            plan.id,
-            before=before,
-            after=snapshot(plan),
+            actor, f"{kind}.set", kind, row.id, before=before, after=snapshot(row)
         )
         await self._commit()
-        return plan
+        return row
 
     async def delete_plan(
         self, customer_id: uuid.UUID, offering_id: uuid.UUID, actor: Actor
