@@ -127,7 +127,9 @@ def create_app(
             expose_headers=["X-Request-ID", "Retry-After"],
         )
     app.add_middleware(
-        BodySizeLimitMiddleware, max_bytes=base_settings.max_request_body_bytes
+        BodySizeLimitMiddleware,
+        max_bytes=base_settings.max_request_body_bytes,
+        large_paths={f"{API_PREFIX}/imports/": base_settings.max_import_body_bytes},
     )
     app.add_middleware(
         SecurityHeadersMiddleware,

@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     business_timezone: str = "America/Chicago"
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_import_body_bytes: int = Field(
+        default=64 * 1_048_576, ge=1024, description="spreadsheet uploads (/imports)"
+    )
 
     arrival_window_minutes: int = Field(
         default=120, ge=15, le=480, description="Arrival window promised to customers"

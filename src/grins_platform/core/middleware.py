@@ -132,11 +132,27 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses request bodies over ``max_bytes`` with 413, declared or streamed."""
+    """Refuses request bodies over ``max_bytes`` with 413, declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``large_paths`` maps path prefixes (spreadsheet uploads) to their own, larger limit.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        large_paths: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.large_paths = large_paths or {}
+
+    def _limit(self, scope: Scope) -> int:
+        path: str = scope.get("path", "")
+        for prefix, limit in self.large_paths.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the declared length, then count streamed bytes as the app reads."""
@@ -144,10 +160,11 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         rid = str(scope.get("state", {}).get("request_id", ""))
-        if self._declared_too_large(scope):
-            await _send_json(send, 413, self._body(rid), rid)
+        limit = self._limit(scope)
+        if self._declared_too_large(scope, limit):
+            await _send_json(send, 413, self._body(rid, limit), rid)
             return
-        guard = _BodyGuard(receive, send, self.max_bytes, self._body(rid), rid)
+        guard = _BodyGuard(receive, send, limit, self._body(rid, limit), rid)
         try:
             await self.app(scope, guard.receive, guard.send)
         except Exception:
@@ -155,19 +172,15 @@ class BodySizeLimitMiddleware:
                 return
             raise
 
-    def _declared_too_large(self, scope: Scope) -> bool:
+    @staticmethod
+    def _declared_too_large(scope: Scope, limit: int) -> bool:
         declared = _header(scope, b"content-length")
-        return (
-            declared is not None
-            and declared.isdigit()
-            and int(declared) > self.max_bytes
-        )
+        return declared is not None and declared.isdigit() and int(declared) > limit
 
-    def _body(self, rid: str) -> dict[str, Any]:
+    @staticmethod
+    def _body(rid: str, limit: int) -> dict[str, Any]:
         return error_body(
-            "payload_too_large",
-            f"request body exceeds {self.max_bytes} bytes",
-            rid or None,
+            "payload_too_large", f"request body exceeds {limit} bytes", rid or None
         )
 
 
