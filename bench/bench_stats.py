@@ -7,13 +7,11 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-SQL_EVENTS = frozenset(
-    {"database.query.execute_completed", "database.query.slow_detected"}
-)
-CACHE_EVENTS = {
-    "cache.redis.get_completed": "get",
-    "cache.redis.set_completed": "set",
-}
+from grins_platform.core.metrics import Histogram, merge_reports
+
+SLOW_SQL_EVENT = "database.query.slow_detected"
+SQL_SERIES = "database.query"
+CACHE_SERIES = {"cache.get": "get", "cache.set": "set"}
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -45,10 +43,15 @@ class OpStats:
 
 @dataclass(slots=True)
 class LogFigures:
-    """Statement and cache-operation durations (ms) read from the server log."""
+    """Statement and cache-operation durations read from the server log.
 
-    sql: list[float] = field(default_factory=list[float])
-    cache: dict[str, list[float]] = field(default_factory=dict[str, list[float]])
+    The server reports each second's durations as a histogram per series
+    (``metrics.latency.window_reported``, 5 % buckets); the windows of both workers
+    are merged here. Slow statements are also logged one by one.
+    """
+
+    sql: Histogram = field(default_factory=Histogram)
+    cache: dict[str, Histogram] = field(default_factory=dict[str, Histogram])
     slowest_sql: list[tuple[float, str]] = field(
         default_factory=list[tuple[float, str]]
     )
@@ -56,25 +59,36 @@ class LogFigures:
 
 def parse_log(lines: Iterable[str]) -> LogFigures:
     """SQL and cache timings from JSON log lines (other lines are skipped)."""
-    figures = LogFigures()
+    entries: list[dict[str, object]] = []
+    slow: list[tuple[float, str]] = []
     for line in lines:
-        if '"duration_ms"' not in line:
+        if "window_reported" not in line and SLOW_SQL_EVENT not in line:
             continue
         try:
             entry = json.loads(line)
         except ValueError:
             continue
-        event = entry.get("event")
-        duration = entry.get("duration_ms")
-        if not isinstance(duration, int | float):
-            continue
-        if event in SQL_EVENTS:
-            figures.sql.append(float(duration))
-            figures.slowest_sql.append((float(duration), str(entry.get("statement"))))
-        elif event in CACHE_EVENTS:
-            figures.cache.setdefault(CACHE_EVENTS[event], []).append(float(duration))
-    figures.slowest_sql = sorted(figures.slowest_sql, reverse=True)[:5]
-    return figures
+        if entry.get("event") == SLOW_SQL_EVENT:
+            slow.append((float(entry["duration_ms"]), str(entry.get("statement"))))
+        else:
+            entries.append(entry)
+    merged = merge_reports(entries)
+    return LogFigures(
+        sql=merged.get(SQL_SERIES, Histogram()),
+        cache={op: merged[name] for name, op in CACHE_SERIES.items() if name in merged},
+        slowest_sql=sorted(slow, reverse=True)[:5],
+    )
+
+
+def figures_row(clients: int, logs: LogFigures) -> str:
+    """One row of the database/cache table (p95s are bucket bounds: within 5 %)."""
+    sql, none = logs.sql, Histogram()
+    get, put = logs.cache.get("get", none), logs.cache.get("set", none)
+    return (
+        f"| {clients} | {sql.count} | {fmt(sql.percentile(50))} | "
+        f"{fmt(sql.percentile(95))} | 50 | {get.count} | "
+        f"{fmt(get.percentile(95))} | {put.count} | {fmt(put.percentile(95))} | 10 |"
+    )
 
 
 def fmt(value: float) -> str:

@@ -19,6 +19,7 @@ from grins_platform.core.config import Environment, Settings, get_settings
 from grins_platform.core.crypto import configure_encryption
 from grins_platform.core.errors import register_error_handlers
 from grins_platform.core.log_config import DomainLogger, configure_logging
+from grins_platform.core.metrics import reporting
 from grins_platform.core.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -91,7 +92,8 @@ def create_app(
             version=__version__,
         )
         try:
-            yield {}
+            async with reporting():
+                yield {}
         finally:
             await redis.aclose()
             await database.dispose()

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from grins_platform.core.cache import Cache, timing_logger
 from grins_platform.core.config import Settings
+from grins_platform.core.metrics import METRICS, merge_reports
 from grins_platform.db.session import create_engine
 from tests.conftest import LogCapture
 
@@ -55,7 +56,6 @@ async def test_statements_stay_at_debug_without_log_queries(
 async def test_cache_timing_logger_logs_get_and_set(
     redis: Redis, logs: LogCapture
 ) -> None:
-    assert timing_logger(enabled=False) is None
     cache = Cache(redis, timer=timing_logger(enabled=True))
     await cache.set("bench:key", {"n": 1}, 30)
     assert await cache.get("bench:key") == {"n": 1}
@@ -65,3 +65,31 @@ async def test_cache_timing_logger_logs_get_and_set(
     assert set(events) == {"cache.redis.set_completed", "cache.redis.get_completed"}
     assert events["cache.redis.get_completed"]["level"] == "info"
     assert events["cache.redis.get_completed"]["duration_ms"] >= 0
+
+
+async def test_statements_and_cache_ops_feed_the_latency_histograms(
+    test_settings: Settings, redis: Redis, logs: LogCapture
+) -> None:
+    METRICS.report()  # start a clean window
+    logs.mark = len(logs.lines)
+    engine = create_engine(test_settings)
+    try:
+        async with engine.connect() as conn:
+            for n in range(3):
+                await conn.execute(text(f"SELECT {n}"))
+    finally:
+        await engine.dispose()
+    cache = Cache(redis, timer=timing_logger(enabled=False))
+    await cache.set("bench:key", {"n": 1}, 30)
+    await cache.get("bench:key")
+    await cache.get("bench:missing")
+    assert METRICS.report() >= 3
+    reports = [
+        x for x in logs.since_mark() if x["event"] == "metrics.latency.window_reported"
+    ]
+    merged = merge_reports(reports)
+    assert merged["database.query"].count >= 3
+    assert merged["cache.get"].count == 2
+    assert merged["cache.set"].count == 1
+    assert not [x for x in logs.since_mark() if x["event"].startswith("cache.redis")]
+    assert all(x["level"] == "info" for x in reports)

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from grins_platform.core.log_config import DomainLogger
+from grins_platform.core.metrics import METRICS
 
 log = DomainLogger("cache", "redis")
 KEY_PREFIX: Final = "grins:cache:"
@@ -113,18 +114,21 @@ class Cache:
         return value
 
 
-def timing_logger(*, enabled: bool) -> CacheTimer | None:
-    """A ``Cache`` timer that logs each get/set with its duration at INFO.
+def timing_logger(*, enabled: bool) -> CacheTimer:
+    """A ``Cache`` timer: every get/set goes into the ``cache.{op}`` histogram.
 
-    ``cache.redis.get_completed duration_ms=...``; only with ``LOG_QUERIES`` on.
+    With ``enabled`` (``LOG_QUERIES``) each one is also logged at INFO with its
+    duration (``cache.redis.get_completed duration_ms=...``).
     """
-    if not enabled:
-        return None
+
+    def _observe(op: str, duration_ms: float) -> None:
+        METRICS.observe(f"cache.{op}", duration_ms)
 
     def _log(op: str, duration_ms: float) -> None:
+        METRICS.observe(f"cache.{op}", duration_ms)
         log.event(op, "completed", logging.INFO, duration_ms=round(duration_ms, 3))
 
-    return _log
+    return _log if enabled else _observe
 
 
 async def get_cache(request: Request) -> Cache:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 
 from grins_platform.core.config import Settings
 from grins_platform.core.log_config import DomainLogger
+from grins_platform.core.metrics import METRICS
 
 query_log = DomainLogger("database", "query")
 _MAX_STATEMENT_CHARS = 500
@@ -40,15 +41,17 @@ def _statement_text(statement: str) -> str:
 def install_query_logging(
     engine: AsyncEngine, slow_query_ms: float, *, log_all: bool = False
 ) -> None:
-    """Log each statement at DEBUG with its duration; slow ones at WARNING.
+    """Time every statement: histogram always, WARNING when slow, a line on request.
 
-    With ``log_all`` (``LOG_QUERIES``) every statement is logged at INFO in a compact
-    form (its first words and the duration), so a production-like run can measure
-    the statement-time distribution without DEBUG logging everything else.
+    Each duration goes into the ``database.query`` latency histogram (one summary line
+    per second, see ``core.metrics``). Slow statements are logged at WARNING. With
+    ``log_all`` (``LOG_QUERIES``) every statement is also logged at INFO in a compact
+    form (its first words and the duration); with DEBUG logging, in full.
     Parameters are never logged: they carry personal data.
     """
     sync_engine = engine.sync_engine
     std_logger = logging.getLogger("grins_platform.database")
+    observe = METRICS.observe
 
     @event.listens_for(sync_engine, "before_cursor_execute")
     def _before(  # pyright: ignore[reportUnusedFunction]
@@ -73,12 +76,13 @@ def install_query_logging(
         starts: list[float] = conn.info.get("query_start", [])
         if not starts:
             return
-        duration_ms = round((time.perf_counter() - starts.pop()) * 1000, 3)
+        duration_ms = (time.perf_counter() - starts.pop()) * 1000
+        observe("database.query", duration_ms)
         if duration_ms >= slow_query_ms:
             query_log.detected(
                 "slow",
                 statement=_statement_text(statement),
-                duration_ms=duration_ms,
+                duration_ms=round(duration_ms, 3),
                 threshold_ms=slow_query_ms,
                 executemany=executemany,
             )
@@ -88,7 +92,7 @@ def install_query_logging(
                 "completed",
                 logging.INFO,
                 statement=_statement_text(statement)[:_COMPACT_STATEMENT_CHARS],
-                duration_ms=duration_ms,
+                duration_ms=round(duration_ms, 3),
             )
         elif std_logger.isEnabledFor(logging.DEBUG):
             query_log.event(
@@ -96,7 +100,7 @@ def install_query_logging(
                 "completed",
                 logging.DEBUG,
                 statement=_statement_text(statement),
-                duration_ms=duration_ms,
+                duration_ms=round(duration_ms, 3),
             )
 
 
