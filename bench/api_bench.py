@@ -5,8 +5,8 @@ generated secrets, JSON logs at INFO written to a file) against a dedicated data
 (``grins_bench``: migrations + ``grins seed-demo``, reused while it matches the scale),
 logs in, and drives a realistic office mix for a fixed time at 1, 10 and 50
 concurrent clients. Prints requests/s and p50/p95/p99 per operation, the p95 of SQL
-statements and cache get/set from the server log (``LOG_QUERIES``), and the Nagle
-check (sequential keep-alive ``/health``, ours vs plain ``uvicorn --workers 2``).
+statements and cache get/set from the server log (per-second histograms), and the
+Nagle check (sequential keep-alive ``/health``, ours vs plain ``uvicorn --workers 2``).
 Exits non-zero on any error.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
@@ -36,6 +36,7 @@ from bench_mix import READS, WRITES, Mix, Samples, load_samples
 from bench_stats import (
     LogFigures,
     OpStats,
+    figures_row,
     fmt,
     op_table,
     parse_log,
@@ -288,12 +289,7 @@ def targets(clients: int) -> dict[str, float]:
 
 def figures_line(clients: int, logs: LogFigures) -> str:
     """One row of the database/cache table."""
-    get, put = logs.cache.get("get", []), logs.cache.get("set", [])
-    return (
-        f"| {clients} | {len(logs.sql)} | {fmt(percentile(logs.sql, 50))} | "
-        f"{fmt(percentile(logs.sql, 95))} | 50 | {len(get)} | "
-        f"{fmt(percentile(get, 95))} | {len(put)} | {fmt(percentile(put, 95))} | 10 |"
-    )
+    return figures_row(clients, logs)
 
 
 async def measure(
@@ -409,7 +405,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--clients", default="1,10,50")
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--no-query-log", dest="query_log", action="store_false")
+    parser.add_argument(
+        "--query-log",
+        action="store_true",
+        help="also log every statement (LOG_QUERIES); figures come from histograms",
+    )
     parser.add_argument("--wait-quiet", type=float, default=600.0,
                         help="wait up to this long for running pytest to finish")  # fmt: skip
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
