@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -173,11 +174,16 @@ async def redis(test_settings: Settings) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
+def app(test_settings: Settings) -> FastAPI:
+    """The application ``app_client`` talks to (for a look at ``app.state``)."""
+    return create_app(test_settings, configure_logs=False)
+
+
+@pytest.fixture
 async def app_client(
-    test_settings: Settings, session: AsyncSession, redis: Redis
+    app: FastAPI, session: AsyncSession, redis: Redis
 ) -> AsyncIterator[AsyncClient]:
     """An HTTP client for the real app, its sessions joined to the test transaction."""
-    app = create_app(test_settings, configure_logs=False)
 
     async def _test_session() -> AsyncIterator[AsyncSession]:
         yield session

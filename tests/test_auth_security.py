@@ -150,3 +150,34 @@ def test_refresh_tokens_are_long_and_unique() -> None:
     tokens = {new_refresh_token() for _ in range(200)}
     assert len(tokens) == 200
     assert all(len(t) >= 43 for t in tokens)  # 32 bytes, base64url
+
+
+def test_a_verified_token_is_remembered_but_still_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = _token()
+    first = decode_access_token(SETTINGS, token)
+    assert decode_access_token(SETTINGS, token) is first  # served from the memo
+    later = first.expires_at.timestamp() + 1
+    monkeypatch.setattr("grins_platform.auth.security.time.time", lambda: later)
+    with pytest.raises(InvalidToken, match="Expired"):
+        decode_access_token(SETTINGS, token)
+
+
+def test_the_memo_is_keyed_by_the_signing_key() -> None:
+    token = _token()
+    decode_access_token(SETTINGS, token)
+    other = load_settings(environment="test", jwt_secret_key="o" * 48)
+    with pytest.raises(InvalidToken):
+        decode_access_token(other, token)
+
+
+def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("grins_platform.auth.security._VERIFIED_MAX", 3)
+    tokens = [_token() for _ in range(5)]
+    for token in tokens:
+        decode_access_token(SETTINGS, token)
+    from grins_platform.auth import security  # noqa: PLC0415
+
+    assert len(security._VERIFIED) <= 3
+    assert decode_access_token(SETTINGS, tokens[0]).user_id == USER  # re-verified

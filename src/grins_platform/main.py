@@ -13,6 +13,7 @@ from grins_platform import __version__
 from grins_platform.appointments.router import router as appointments_router
 from grins_platform.audit.router import router as audit_router
 from grins_platform.auth.router import router as auth_router
+from grins_platform.auth.session_cache import SessionCache
 from grins_platform.catalog.router import router as catalog_router
 from grins_platform.core.cache import Cache, timing_logger
 from grins_platform.core.config import Environment, Settings, get_settings
@@ -83,6 +84,11 @@ def create_app(
         app.state.settings = resolved
         app.state.db = database
         app.state.redis = redis
+        app.state.session_cache = (
+            SessionCache(redis, ttl_seconds=resolved.auth_cache_seconds)
+            if resolved.auth_cache_seconds > 0
+            else None
+        )
         app.state.cache = Cache(
             redis, timer=timing_logger(enabled=resolved.log_queries)
         )

@@ -30,7 +30,12 @@ async def get_auth_service(
     request: Request, session: SessionDep, redis: RedisDep
 ) -> AuthService:
     """The auth service for this request."""
-    return AuthService(session, redis, request.app.state.settings)
+    return AuthService(
+        session,
+        redis,
+        request.app.state.settings,
+        getattr(request.app.state, "session_cache", None),
+    )
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]

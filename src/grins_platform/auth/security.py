@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -122,8 +123,39 @@ def create_access_token(
     return token, expires
 
 
+# Tokens whose signature and claims were verified, by (key, audience, issuer, token):
+# the HMAC check and claim parsing cost more than many endpoints' own work, and an
+# office client sends the same token for its whole lifetime. Only the exact string
+# that verified can hit; expiry is still checked on every use.
+_VERIFIED: dict[tuple[str, str, str, str], AccessClaims] = {}
+_VERIFIED_MAX: Final = 4096
+
+
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
     """Verify signature, algorithm, issuer, audience, type, expiry and claim shapes."""
+    memo_key = (settings.jwt_key(), settings.jwt_audience, settings.jwt_issuer, token)
+    known = _VERIFIED.get(memo_key)
+    if known is not None:
+        if known.expires_at.timestamp() > time.time():
+            return known
+        del _VERIFIED[memo_key]
+        raise InvalidToken("ExpiredSignatureError")
+    claims = _verify_access_token(settings, token)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _forget_expired_tokens()
+    _VERIFIED[memo_key] = claims
+    return claims
+
+
+def _forget_expired_tokens() -> None:
+    now = time.time()
+    for key in [k for k, c in _VERIFIED.items() if c.expires_at.timestamp() <= now]:
+        del _VERIFIED[key]
+    while len(_VERIFIED) >= _VERIFIED_MAX:
+        del _VERIFIED[next(iter(_VERIFIED))]
+
+
+def _verify_access_token(settings: Settings, token: str) -> AccessClaims:
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != ALGORITHM:

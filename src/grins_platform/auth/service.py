@@ -23,6 +23,7 @@ from grins_platform.auth.security import (
     password_problem,
     verify_password,
 )
+from grins_platform.auth.session_cache import SessionCache, end_cached_sessions
 from grins_platform.auth.throttle import LoginThrottle, ThrottleLimits
 from grins_platform.core.config import Settings
 from grins_platform.core.errors import AuthenticationError, ValidationFailed
@@ -68,9 +69,17 @@ class AuthService(LoggerMixin):
 
     DOMAIN = "auth"
 
-    def __init__(self, session: AsyncSession, redis: Redis, settings: Settings) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
+        session_cache: SessionCache | None = None,
+    ) -> None:
         self.session = session
+        self.redis = redis
         self.settings = settings
+        self.session_cache = session_cache
         self.uow = UnitOfWork(session)
         self.users = UserRepository(session)
         self.sessions = AuthSessionRepository(session)
@@ -120,6 +129,7 @@ class AuthService(LoggerMixin):
         stored, family = found
         if stored.used_at is not None:
             await self.sessions.revoke(family.id, "refresh_reuse", now)
+            self._end_cached_sessions_after_commit(family.user_id)
             await self.uow.commit()
             auth_log.detected(
                 "refresh_reuse", user_id=str(family.user_id), session_id=str(family.id)
@@ -142,13 +152,21 @@ class AuthService(LoggerMixin):
     async def logout(self, user: User, session_id: uuid.UUID) -> None:
         """End the session the caller's access token belongs to."""
         await self.sessions.revoke(session_id, "logout", datetime.now(UTC))
+        self._end_cached_sessions_after_commit(user.id)
         await self.uow.commit()
         auth_log.completed("logout", user_id=str(user.id), session_id=str(session_id))
 
     async def change_password(
-        self, user: User, current: str, new: str, client: ClientInfo
+        self, caller: User, current: str, new: str, client: ClientInfo
     ) -> TokenPair:
-        """Replace the password, end every session, and open a fresh one."""
+        """Replace the password, end every session, and open a fresh one.
+
+        The account row is re-read under a lock: concurrent changes are serialised
+        and the caller object (possibly a cached copy) is never written through.
+        """
+        user = await self.users.get(caller.id, for_update=True)
+        if user is None:
+            raise AuthenticationError("session has ended; log in again")
         if not await verify_password(current, user.password_hash):
             auth_log.rejected(
                 "password_change", reason="bad_current", user_id=str(user.id)
@@ -167,6 +185,7 @@ class AuthService(LoggerMixin):
         user.token_version += 1
         await self.sessions.revoke_all_for_user(user.id, "password_change", now)
         pair = await self._open_session(user, client, now)
+        self._end_cached_sessions_after_commit(user.id)
         await self.uow.commit()
         auth_log.completed("password_change", user_id=str(user.id))
         return pair
@@ -178,6 +197,14 @@ class AuthService(LoggerMixin):
         except InvalidToken as exc:
             auth_log.rejected("access_token", reason=str(exc))
             raise AuthenticationError("invalid or expired access token") from exc
+        cache, epoch = self.session_cache, None
+        if cache is not None:
+            cached = await cache.lookup(
+                claims.user_id, claims.session_id, claims.token_version
+            )
+            if cached is not None:
+                return cached, claims.session_id
+            epoch = await cache.current_epoch(claims.user_id)
         found = await self.sessions.get_user_and_session(
             claims.user_id, claims.session_id
         )
@@ -191,7 +218,17 @@ class AuthService(LoggerMixin):
         ):
             auth_log.rejected("access_token", reason="revoked", user_id=str(user.id))
             raise AuthenticationError("session has ended; log in again")
+        if cache is not None and epoch is not None:
+            cache.remember(user, family.id, epoch)
         return user, family.id
+
+    def _end_cached_sessions_after_commit(self, user_id: uuid.UUID) -> None:
+        async def _end() -> None:
+            if self.session_cache is not None:
+                self.session_cache.forget_user(user_id)
+            await end_cached_sessions(self.redis, user_id)
+
+        self.uow.after_commit(_end)
 
     def _rounds(self) -> int:
         return self.settings.password_hash_rounds

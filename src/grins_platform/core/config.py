@@ -147,6 +147,13 @@ class Settings(BaseSettings):
     data_encryption_key: SecretStr | None = None
 
     access_token_minutes: int = Field(default=15, ge=1, le=60)
+    auth_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        description="How long a worker trusts a verified session (checked against a "
+        "per-user epoch in Redis on every request); 0 checks the database every time",
+    )
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     jwt_issuer: str = "grins-platform"
     jwt_audience: str = "grins-api"

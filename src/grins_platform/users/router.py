@@ -19,7 +19,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 async def get_user_service(request: Request, session: SessionDep) -> UserService:
     """The user service for this request."""
-    return UserService(session, request.app.state.settings)
+    return UserService(session, request.app.state.settings, request.app.state.redis)
 
 
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]

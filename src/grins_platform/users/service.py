@@ -6,11 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grins_platform.auth.repository import AuthSessionRepository
 from grins_platform.auth.security import hash_password, password_problem
+from grins_platform.auth.session_cache import end_cached_sessions
 from grins_platform.core.config import Settings
 from grins_platform.core.errors import ConflictError, NotFoundError, ValidationFailed
 from grins_platform.core.log_config import LoggerMixin
@@ -49,8 +51,11 @@ class UserService(LoggerMixin):
 
     DOMAIN = "users"
 
-    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+    def __init__(
+        self, session: AsyncSession, settings: Settings, redis: Redis | None = None
+    ) -> None:
         self.settings = settings
+        self.redis = redis
         self.uow = UnitOfWork(session)
         self.users = UserRepository(session)
         self.sessions = AuthSessionRepository(session)
@@ -111,6 +116,7 @@ class UserService(LoggerMixin):
             user.role = Role(new_role)
         if fields.get("name") is not None:
             user.name = str(fields["name"]).strip()
+        self._end_cached_sessions_after_commit(user.id)
         await self.uow.commit()
         self.log_completed("update", user_id=str(user.id), fields=sorted(fields))
         return user
@@ -125,6 +131,7 @@ class UserService(LoggerMixin):
             await self.sessions.revoke_all_for_user(user.id, "deactivated", _now())
         elif active:
             user.is_active = True
+        self._end_cached_sessions_after_commit(user.id)
         await self.uow.commit()
         self.log_completed("set_active", user_id=str(user.id), active=active)
         return user
@@ -141,6 +148,7 @@ class UserService(LoggerMixin):
         user.must_change_password = True
         user.token_version += 1
         await self.sessions.revoke_all_for_user(user.id, "password_reset", _now())
+        self._end_cached_sessions_after_commit(user.id)
         await self.uow.commit()
         self.log_completed("reset_password", user_id=str(user.id))
         return user
@@ -148,6 +156,17 @@ class UserService(LoggerMixin):
     async def any_user_exists(self) -> bool:
         """Whether the platform has any account yet."""
         return await self.users.any_exists()
+
+    def _end_cached_sessions_after_commit(self, user_id: uuid.UUID) -> None:
+        """After the commit, make every worker re-check this user's sessions."""
+        redis = self.redis
+        if redis is None:
+            return
+
+        async def _end() -> None:
+            await end_cached_sessions(redis, user_id)
+
+        self.uow.after_commit(_end)
 
     async def _locked(self, user_id: uuid.UUID) -> User:
         user = await self.users.get(user_id, for_update=True)
