@@ -43,6 +43,8 @@ from bench_stats import (
     percentile,
     replace_block,
 )
+from http_client import HttpConnection
+from http_client import run as run_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".grins" / "bench"
@@ -193,16 +195,25 @@ async def login(base: str, password: str) -> str:
 async def drive(
     base: str, token: str, samples: Samples, clients: int, seconds: float
 ) -> dict[str, OpStats]:
-    """``clients`` closed-loop clients for ``seconds``; per-operation statistics."""
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    """``clients`` closed-loop clients for ``seconds``; per-operation statistics.
+
+    Each client has its own keep-alive connection (``http_client``: far less CPU per
+    request than httpx, which matters with the generator sharing 2 cores).
+    """
     headers = {"Authorization": f"Bearer {token}"}
     stats: dict[str, OpStats] = {name: OpStats() for name in (*READS, *WRITES)}
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=30
-    ) as client:
+    connections = [HttpConnection(base, headers, timeout=30) for _ in range(clients)]
+    try:
         deadline = time.perf_counter() + seconds
         mixes = [Mix(samples, seed=n) for n in range(clients)]
-        await asyncio.gather(*(m.run(client, deadline, stats) for m in mixes))
+        await asyncio.gather(
+            *(
+                m.run(c, deadline, stats)
+                for m, c in zip(mixes, connections, strict=True)
+            )
+        )
+    finally:
+        await asyncio.gather(*(c.close() for c in connections))
     return stats
 
 
@@ -293,9 +304,15 @@ def figures_line(clients: int, logs: LogFigures) -> str:
 
 
 async def measure(
-    args: argparse.Namespace, env: dict[str, str], state: dict[str, Any]
+    args: argparse.Namespace,
+    env: dict[str, str],
+    state: dict[str, Any],
+    generator_cpu: dict[int, float],
 ) -> tuple[list[str], int]:
-    """Serve, log in, drive every level, check Nagle; Markdown lines and errors."""
+    """Serve, log in, drive every level, check Nagle; Markdown lines and errors.
+
+    ``generator_cpu`` receives this process's CPU ms per request at each level.
+    """
     import asyncpg  # noqa: PLC0415
 
     log_path = STATE_DIR / f"server-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -314,7 +331,11 @@ async def measure(
         for clients in args.clients:
             await drive(base, token, samples, clients, args.warmup)
             start = log_path.stat().st_size
+            cpu = time.process_time()
             stats = await drive(base, token, samples, clients, args.duration)
+            cpu = time.process_time() - cpu
+            sent = sum(len(op.latencies) for op in stats.values())
+            generator_cpu[clients] = cpu * 1000 / max(sent, 1)
             await asyncio.sleep(1.0)
             logs = parse_log(read_slice(log_path, start, log_path.stat().st_size))
             errors += sum(op.errors for op in stats.values())
@@ -340,6 +361,26 @@ async def measure(
         f"| plain `uvicorn --workers 2` | {fmt(plain)} |",
     ]  # fmt: skip
     return lines, errors
+
+
+def generator_line(cpu_ms: dict[int, float]) -> str:
+    """The load generator's own CPU per request (at 10 clients, else the first level)."""
+    if not cpu_ms:
+        return "- load generator CPU: not measured"
+
+    def clients(n: int) -> str:
+        return f"{n} client{'s' if n > 1 else ''}"
+
+    main = 10 if 10 in cpu_ms else next(iter(cpu_ms))
+    others = ", ".join(
+        f"{clients(n)}: {ms:.3f}" for n, ms in cpu_ms.items() if n != main
+    )
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    return (
+        f"- load generator CPU: {cpu_ms[main]:.3f} ms per request at {clients(main)}"
+        f"{f' ({others})' if others else ''}; process CPU time / requests, "
+        f"`bench/http_client.py` keep-alive connections on the {loop} event loop"
+    )
 
 
 async def plain_uvicorn_p50(env: dict[str, str]) -> float:
@@ -375,7 +416,8 @@ async def run(args: argparse.Namespace) -> int:
     await redis.aclose()
     facts = await machine_facts(env["DATABASE_URL"], redis_url)
     quiet = quiet and not pytest_running()
-    body, errors = await measure(args, env, state)
+    generator_cpu: dict[int, float] = {}
+    body, errors = await measure(args, env, state, generator_cpu)
     header = [
         *facts,
         (
@@ -385,6 +427,7 @@ async def run(args: argparse.Namespace) -> int:
             f"quiet machine (no pytest running): {'yes' if quiet else 'NO'}"
         ),
         f"- dataset: `grins seed-demo --scale {args.scale:g}` — {state.get('seed_output', '')}",
+        generator_line(generator_cpu),
         "",
     ]
     report = "\n".join([*header, *body])
@@ -415,7 +458,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
-    sys.exit(asyncio.run(run(args)))
+    sys.exit(run_loop(run(args)))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,11 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
-import httpx
 from bench_stats import OpStats
+from http_client import HttpClientError, HttpConnection
 
 READS: dict[str, int] = {
     "health": 6,
@@ -95,26 +96,32 @@ class Mix:
         self.rng = random.Random(seed)
         weights = {**READS, **WRITES}
         self.names = list(weights)
-        self.weights = list(weights.values())
+        self.cum_weights = list(accumulate(weights.values()))
 
     async def run(
-        self, client: httpx.AsyncClient, deadline: float, stats: dict[str, OpStats]
+        self, client: HttpConnection, deadline: float, stats: dict[str, OpStats]
     ) -> None:
-        """Send requests until ``deadline`` (``time.perf_counter``)."""
-        while time.perf_counter() < deadline:
-            name = self.rng.choices(self.names, self.weights)[0]
+        """Send requests on this client's connection until ``deadline``.
+
+        ``deadline`` is a ``time.perf_counter`` value. A status >= 400 or a failed
+        connection counts as an error of the operation.
+        """
+        choices, names, cum = self.rng.choices, self.names, self.cum_weights
+        clock = time.perf_counter
+        while clock() < deadline:
+            name = choices(names, cum_weights=cum)[0]
             method, url, body = self.request(name)
-            started = time.perf_counter()
+            started = clock()
             try:
-                response = await client.request(method, url, json=body)
+                response = await client.request(method, url, body)
                 error = None
-                if response.status_code >= 400:
-                    error = f"{response.status_code} {response.text[:200]}"
+                if response.status >= 400:
+                    error = f"{response.status} {response.text[:200]}"
                 elif name == "create job":
                     self.samples.requested.append(str(response.json()["id"]))
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            stats[name].add((time.perf_counter() - started) * 1000, error)
+            except HttpClientError as exc:
+                error = str(exc)
+            stats[name].add((clock() - started) * 1000, error)
 
     def request(self, name: str) -> tuple[str, str, dict[str, Any] | None]:
         """Method, URL and JSON body of one operation."""
