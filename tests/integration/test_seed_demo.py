@@ -205,13 +205,28 @@ def _seed_demo(
     )
 
 
-def test_the_command_loads_once_refuses_then_forces(
+async def _vacuumed(database_url: str) -> set[str]:
+    import asyncpg  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        rows = await conn.fetch(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_vacuum IS NOT NULL"
+        )
+    finally:
+        await conn.close()
+    return {str(r["relname"]) for r in rows}
+
+
+async def test_the_command_loads_once_refuses_then_forces(
     cli_database: str, test_settings: Settings
 ) -> None:
     redis_url = str(test_settings.redis_url)
     args = ("--scale", "0.002", "--as-of", "2026-11-26")
     first = _seed_demo(cli_database, redis_url, *args)
     assert first.returncode == 0, first.stderr
+    # Vacuumed after the load: GIN pending lists flushed, visibility map set.
+    assert {"customers", "properties", "jobs"} <= await _vacuumed(cli_database)
     assert "40 customers" in first.stdout
     assert "development admin created: email=admin@grins.example.com" in first.stdout
     assert "invoices and payments are not generated" in first.stdout
