@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from httpx import AsyncClient
 from sqlalchemy import String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,9 +13,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from grins_platform.core.config import Settings
 from grins_platform.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
 from grins_platform.db.repository import Repository
-from grins_platform.db.session import create_engine
+from grins_platform.db.session import (
+    create_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+)
 from grins_platform.db.uow import UnitOfWork
+from grins_platform.users.models import Role
 from tests.conftest import LogCapture
+from tests.factories import login, make_user
 
 pytestmark = pytest.mark.integration
 
@@ -140,3 +147,41 @@ async def test_pool_uses_settings(test_settings: Settings) -> None:
             assert timeout == "30s"
     finally:
         await engine.dispose()
+
+
+async def test_read_sessions_autocommit_and_refuse_writes(engine: AsyncEngine) -> None:
+    read = create_read_sessionmaker(engine)
+    async with read() as session:
+        first = await session.scalar(text("SELECT now()"))
+        await session.execute(text("SELECT pg_sleep(0.01)"))
+        second = await session.scalar(text("SELECT now()"))
+        # Each statement is its own transaction: no BEGIN around the request.
+        assert first != second
+        session.add(Widget(name="nope"))
+        with pytest.raises(RuntimeError, match="cannot write"):
+            await session.flush()
+        with pytest.raises(RuntimeError, match="cannot commit"):
+            await session.commit()
+    async with read() as session:
+        await session.flush()  # nothing pending: a no-op, not an error
+
+
+async def test_get_requests_read_and_other_methods_write(
+    committed_client: AsyncClient, engine: AsyncEngine
+) -> None:
+    maker = create_sessionmaker(engine)
+    async with maker() as session:
+        admin = await make_user(session, role=Role.ADMIN)
+        await session.commit()
+    me = await login(committed_client, admin)
+    created = await committed_client.post(
+        "/api/v1/customers",
+        headers=me.headers,
+        json={"name": "Read Write", "phone": "+16125550100", "lead_source": "website"},
+    )
+    assert created.status_code == 201, created.text
+    found = await committed_client.get(
+        f"/api/v1/customers/{created.json()['id']}", headers=me.headers
+    )
+    assert found.status_code == 200
+    assert found.json()["name"] == "Read Write"

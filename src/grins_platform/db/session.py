@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from grins_platform.core.config import Settings
 from grins_platform.core.log_config import DomainLogger
@@ -134,28 +135,73 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+class ReadOnlySession(Session):
+    """The session of a GET request: it reads, it never writes.
+
+    It runs in autocommit mode (no ``BEGIN``/``ROLLBACK`` round trips around a read),
+    so a write here would not be atomic: any flush or commit is refused instead.
+    """
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:  # noqa: ARG002
+        """Refuse: a GET request must not write."""
+        if self.new or self.deleted or self.dirty:
+            msg = "a read-only (GET) session cannot write"
+            raise RuntimeError(msg)
+
+    def commit(self) -> None:
+        """Refuse: a GET request must not write."""
+        msg = "a read-only (GET) session cannot commit"
+        raise RuntimeError(msg)
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for GET requests: autocommit reads, writes refused."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        autoflush=False,
+        sync_session_class=ReadOnlySession,
+    )
+
+
 @dataclass(slots=True)
 class Database:
-    """The engine and its sessionmaker, owned by the application lifespan."""
+    """The engine and its sessionmakers, owned by the application lifespan."""
 
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        """Build the engine and sessionmaker for ``settings``."""
+        """Build the engine and sessionmakers for ``settings``."""
         engine = create_engine(settings)
-        return cls(engine=engine, sessionmaker=create_sessionmaker(engine))
+        return cls(
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            read_sessionmaker=create_read_sessionmaker(engine),
+        )
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
 
 
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request; services commit, this only closes (and rolls back)."""
+    """One session per request; services commit, this only closes (and rolls back).
+
+    GET and HEAD requests get a read-only autocommit session (``ReadOnlySession``).
+    """
     database: Database = request.app.state.db
-    async with database.sessionmaker() as session:
+    maker = (
+        database.read_sessionmaker
+        if request.method in _READ_METHODS
+        else database.sessionmaker
+    )
+    async with maker() as session:
         yield session
 
 
