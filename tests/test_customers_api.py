@@ -421,3 +421,45 @@ async def test_concurrent_creates_with_one_phone_give_one_customer(
         for r in responses
         if r.status_code == 409
     )
+
+
+async def test_a_whole_number_finds_either_phone_and_fragments_still_match(
+    app_client: AsyncClient, office: LoggedIn, session: AsyncSession
+) -> None:
+    await make_customer(
+        session, name="Cy Alt", phone="+16125550177", alt_phone="+19525550188"
+    )
+    await make_customer(session, name="Di Other", phone="+16515550199")
+    for typed in ("952-555-0188", "1 (952) 555 0188", "+19525550188"):
+        assert await _names(app_client, office, q=typed) == ["Cy Alt"]
+    assert await _names(app_client, office, q="612-555-0177") == ["Cy Alt"]
+    assert await _names(app_client, office, q="555-01") == ["Cy Alt", "Di Other"]
+    assert await _names(app_client, office, q="0188") == ["Cy Alt"]
+
+
+async def test_search_pages_carry_the_total_even_past_the_end(
+    app_client: AsyncClient, office: LoggedIn, session: AsyncSession
+) -> None:
+    for n in range(5):
+        await make_customer(session, name=f"Zed Searchable {n}")
+    await make_customer(session, name="Other Person")
+    pages = []
+    for offset in (0, 2, 4, 6):
+        response = await app_client.get(
+            CUSTOMERS,
+            headers=office.headers,
+            params={"q": "zed", "limit": 2, "offset": offset},
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert body["total"] == 5
+        pages.append([c["name"] for c in body["items"]])
+    assert pages[-1] == []
+    assert [n for page in pages for n in page] == [
+        f"Zed Searchable {n}" for n in range(5)
+    ]
+    nothing = await app_client.get(
+        CUSTOMERS, headers=office.headers, params={"q": "nobody-at-all"}
+    )
+    assert nothing.json()["items"] == []
+    assert nothing.json()["total"] == 0

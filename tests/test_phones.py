@@ -13,6 +13,7 @@ from grins_platform.core.phones import (
     normalize_phone,
     phone_search_digits,
 )
+from grins_platform.customers.search import whole_nanp_number
 
 pytestmark = pytest.mark.unit
 
@@ -186,3 +187,19 @@ def test_non_phone_searches_are_not_phone_fragments(typed: str) -> None:
 
 def test_search_minimum_is_adjustable() -> None:
     assert phone_search_digits("55", min_digits=2) == "55"
+
+
+@pytest.mark.parametrize(
+    ("digits", "number"),
+    [
+        ("6125550123", "+16125550123"),
+        ("16125550123", "+16125550123"),
+        ("5550123", None),
+        ("0125550123", None),  # no area code starts with 0 or 1
+        ("6121550123", None),  # nor an exchange
+        ("26125550123", None),  # eleven digits but not country code 1
+        ("612555012345", None),
+    ],
+)
+def test_whole_nanp_numbers_are_recognised(digits: str, number: str | None) -> None:
+    assert whole_nanp_number(digits) == number

@@ -38,6 +38,18 @@ class ConsentView:
     ledger: Sequence[CustomerConsent]
 
 
+def consent_view(ledger: Sequence[CustomerConsent]) -> ConsentView:
+    """The consent in force, read off the ledger (newest first): no second query."""
+    newest: dict[tuple[ConsentChannel, ConsentPurpose], CustomerConsent] = {}
+    for row in ledger:
+        newest.setdefault((row.channel, row.purpose), row)
+    current: dict[tuple[ConsentChannel, ConsentPurpose], CustomerConsent | None] = {
+        key: newest.get(key)
+        for key in itertools.product(ConsentChannel, ConsentPurpose)
+    }
+    return ConsentView(current=current, ledger=ledger)
+
+
 class ConsentService(LoggerMixin):
     """Record and read consent; every row is audited."""
 
@@ -103,14 +115,4 @@ class ConsentService(LoggerMixin):
     async def consent_state(self, customer_id: uuid.UUID, *, user: User) -> ConsentView:
         """The consent in force for every channel and purpose, and the ledger."""
         customer = await self.customers.load_visible(customer_id, user)
-        newest = {
-            (row.channel, row.purpose): row
-            for row in await self.consents.current(customer.id)
-        }
-        current: dict[tuple[ConsentChannel, ConsentPurpose], CustomerConsent | None] = {
-            key: newest.get(key)
-            for key in itertools.product(ConsentChannel, ConsentPurpose)
-        }
-        return ConsentView(
-            current=current, ledger=await self.consents.ledger(customer.id)
-        )
+        return consent_view(await self.consents.ledger(customer.id))

@@ -81,6 +81,11 @@ class Customer(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         Index("ix_customers_name_pattern", text("lower(name) text_pattern_ops")),
         Index("ix_customers_email_pattern", text("lower(email) text_pattern_ops")),
         Index("ix_customers_search", "search_vector", postgresql_using="gin"),
+        Index(
+            "ix_customers_alt_phone",
+            "alt_phone",
+            postgresql_where=text("alt_phone IS NOT NULL"),
+        ),
         Index("ix_customers_created_at", "created_at", "id"),
     )
 

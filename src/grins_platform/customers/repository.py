@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.dialects.postgresql import distinct_on
 
 from grins_platform.customers.models import Customer, CustomerConsent
 from grins_platform.customers.search import CustomerQuery, customer_search
@@ -79,6 +78,8 @@ class CustomerRepository(Repository[Customer]):
         stmt: Select[Any] = customer_search(query)
         if visible is not None:
             stmt = stmt.where(Customer.id.in_(visible))
+        if query.q and query.q.strip():
+            return await self.page_and_total(stmt, limit=limit, offset=offset)
         total = await self.count(stmt)
         return await self.page(stmt, limit=limit, offset=offset), total
 
@@ -115,21 +116,6 @@ class ConsentRepository(Repository[CustomerConsent]):
             select(CustomerConsent)
             .where(CustomerConsent.customer_id == customer_id)
             .order_by(CustomerConsent.recorded_at.desc(), CustomerConsent.id.desc())
-        )
-        return (await self.session.execute(stmt)).scalars().all()
-
-    async def current(self, customer_id: uuid.UUID) -> Sequence[CustomerConsent]:
-        """The newest row per channel and purpose (the consent in force)."""
-        stmt = (
-            select(CustomerConsent)
-            .where(CustomerConsent.customer_id == customer_id)
-            .ext(distinct_on(CustomerConsent.channel, CustomerConsent.purpose))
-            .order_by(
-                CustomerConsent.channel,
-                CustomerConsent.purpose,
-                CustomerConsent.recorded_at.desc(),
-                CustomerConsent.id.desc(),
-            )
         )
         return (await self.session.execute(stmt)).scalars().all()
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from grins_platform.auth.dependencies import ClientDep, CurrentUser, ManagerUser
 from grins_platform.core.pagination import Page, PageDep
-from grins_platform.customers.consent import ConsentView
+from grins_platform.customers.consent import ConsentView, consent_view
 from grins_platform.customers.dependencies import (
     ConsentServiceDep,
     CustomerServiceDep,
@@ -135,11 +135,10 @@ async def get_customer_history(
     customer_id: uuid.UUID,
     user: CurrentUser,
     service: CustomerServiceDep,
-    consents: ConsentServiceDep,
 ) -> CustomerHistoryRead:
-    """The customer with properties, requests and consent (jobs etc. later)."""
+    """The customer with properties, requests, jobs and consent."""
     history = await service.history(customer_id, user=user)
-    state = await consents.consent_state(customer_id, user=user)
+    state = consent_view(history.consents)
     return CustomerHistoryRead(
         customer=CustomerRead.model_validate(history.customer),
         properties=[

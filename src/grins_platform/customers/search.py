@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     SQLColumnExpression,
+    any_,
     exists,
     func,
     literal_column,
@@ -37,6 +38,7 @@ from grins_platform.requests.models import RequestStatus, ServiceRequest
 OPEN_REQUEST_STATUSES: Final = (RequestStatus.NEW, RequestStatus.CONTACTED)
 _WORD: Final = re.compile(r"\w+")
 _MAX_WORDS: Final = 8
+_NANP_DIGITS: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,22 @@ def _live_property(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     )
 
 
+def whole_nanp_number(digits: str) -> str | None:
+    """``+1NXXNXXXXXX`` when the digits are a whole North American number.
+
+    Ten digits (or eleven starting with the country code 1) whose area code and
+    exchange start with 2-9 are stored exactly like that, so they are looked up by
+    equality instead of as a fragment.
+    """
+    with_country = _NANP_DIGITS + 1
+    national = (
+        digits[1:] if len(digits) == with_country and digits[0] == "1" else digits
+    )
+    if len(national) != _NANP_DIGITS or national[0] in "01" or national[3] in "01":
+        return None
+    return f"+1{national}"
+
+
 def prefix_tsquery(text: str) -> ColumnElement[Any] | None:
     """``to_tsquery('simple', 'word1:* & word2:*')`` of the words of ``text``."""
     words = _WORD.findall(text.lower())[:_MAX_WORDS]
@@ -103,6 +121,10 @@ def text_match(q: str) -> ColumnElement[bool]:
     """
     digits = phone_search_digits(q)
     if digits is not None:
+        number = whole_nanp_number(digits)
+        if number is not None:
+            # A whole number (caller id, a number read out): exact, on indexes.
+            return or_(Customer.phone == number, Customer.alt_phone == number)
         return or_(
             Customer.phone.contains(digits, autoescape=True),
             Customer.alt_phone.contains(digits, autoescape=True),
@@ -130,7 +152,10 @@ def text_match(q: str) -> ColumnElement[bool]:
                 live, address_vector().bool_op("@@")(tsquery)
             )
         )
-    return Customer.id.in_(union(*candidates))
+    # ``id = ANY(ARRAY(union))``: the union runs once and the matches are fetched by
+    # primary key; ``id IN (union)`` made PostgreSQL hash-join a scan of every
+    # customer (3 of the 6 ms of a four-letter search on 20,000 customers).
+    return Customer.id == any_(func.array(union(*candidates).scalar_subquery()))
 
 
 def _ordered(stmt: Select[Any], sort: CustomerSort) -> Select[Any]:

@@ -58,6 +58,26 @@ class Repository(Generic[ModelT]):
         )
         return int(total or 0)
 
+    async def page_and_total(
+        self, stmt: Select[Any], *, limit: int, offset: int
+    ) -> tuple[Sequence[ModelT], int]:
+        """One page of ``stmt`` and its total row count, in one statement.
+
+        ``count(*) OVER ()`` makes PostgreSQL find the matches once instead of twice
+        (page, then count). Meant for selective filters such as a search; for an
+        unfiltered list ``page`` + ``count`` is cheaper (index order, index-only
+        count). A page past the end has no row to carry the total: it is counted.
+        """
+        counted = stmt.add_columns(func.count().over().label("total_rows"))
+        result = await self.session.execute(counted.limit(limit).offset(offset))
+        rows = result.all()
+        if rows:
+            entities: list[ModelT] = [row[0] for row in rows]
+            return entities, int(rows[0][-1])
+        if offset == 0:
+            return [], 0
+        return [], await self.count(stmt)
+
     async def page(
         self, stmt: Select[Any], *, limit: int, offset: int
     ) -> Sequence[ModelT]:
