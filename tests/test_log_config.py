@@ -182,3 +182,13 @@ def test_domain_logger_and_mixin_name_events(logs: LogCapture) -> None:
     failed = next(x for x in logs.since_mark() if x["event"].endswith("create_failed"))
     assert failed["error"] == "ValueError"
     assert failed["level"] == "error"
+
+
+def test_a_bare_id_and_a_route_template_pass_unchanged() -> None:
+    ident = "0b6f9a52-1c3e-4d7a-9f00-123456789abc"
+    assert mask_text(ident) == ident
+    assert (
+        mask_text(f"call 612 555 0123 about {ident}") == f"call [phone] about {ident}"
+    )
+    event = mask_pii(None, "info", {"event": "x", "route": "/api/v1/jobs/{job_id}"})
+    assert event["route"] == "/api/v1/jobs/{job_id}"

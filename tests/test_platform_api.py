@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, Field
 
@@ -316,3 +318,29 @@ async def test_spreadsheet_uploads_have_their_own_body_limit(
         "/api/v1/customers", content=big, headers={"content-type": "application/json"}
     )
     assert other.status_code == 413
+
+
+def test_no_path_of_one_router_matches_a_route_of_another(
+    test_settings: Settings,
+) -> None:
+    """Router order is tuned for speed; it must never decide which route answers."""
+    app = create_app(test_settings, configure_logs=False)
+    routes: list[tuple[int, str, set[str]]] = []
+    for included in app.routes:
+        original = getattr(included, "original_router", None)
+        if original is None:
+            continue
+        prefix: str = included.include_context.prefix  # type: ignore[attr-defined]
+        routes += [
+            (id(original), prefix + route.path, set(route.methods or ()))
+            for route in original.routes
+            if isinstance(route, APIRoute)
+        ]
+    assert len(routes) > 50
+    for owner, template, methods in routes:
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
+        for other_owner, other, other_methods in routes:
+            if owner == other_owner or not methods & other_methods:
+                continue
+            concrete = re.sub(r"\{[^}]+\}", "x1", other)
+            assert not pattern.match(concrete), (template, other)

@@ -37,7 +37,17 @@ _PII_KEY = re.compile(
 )
 # Keys never masked: they are produced by the platform itself, not by people.
 _SAFE_KEYS = frozenset(
-    {"event", "timestamp", "level", "logger", "request_id", "method", "status_code"}
+    {
+        "event",
+        "timestamp",
+        "level",
+        "logger",
+        "request_id",
+        "method",
+        "status_code",
+        "route",  # a route template from the code, never a raw path
+        "series",
+    }
 )
 
 _UUID = re.compile(
@@ -86,6 +96,8 @@ def mask_text(text: str) -> str:
     UUIDs (entity and request ids) are set aside first so their digit runs are not
     mistaken for phone numbers, then restored.
     """
+    if _UUID.fullmatch(text):  # an entity id, the commonest value: nothing to mask
+        return text
     ids: list[str] = []
 
     def _park(match: re.Match[str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, status
 
@@ -45,11 +45,17 @@ async def get_job_service(session: SessionDep, cache: CacheDep) -> JobService:
 JobServiceDep = Annotated[JobService, Depends(get_job_service)]
 
 
-def _read(view: JobView) -> JobRead:
-    read = JobRead.model_validate(view.job)
+ReadT = TypeVar("ReadT", bound=JobRead)
+
+
+def _fill(read: ReadT, view: JobView) -> ReadT:
     read.line_items = [LineItemRead.model_validate(i) for i in view.line_items]
     read.allowed_next = allowed_next(view.job)
     return read
+
+
+def _read(view: JobView) -> JobRead:
+    return _fill(JobRead.model_validate(view.job), view)
 
 
 async def _page(
@@ -67,7 +73,7 @@ async def _page(
 
 
 def _detail(view: JobView) -> JobDetail:
-    detail = JobDetail.model_validate(_read(view).model_dump())
+    detail = _fill(JobDetail.model_validate(view.job), view)
     detail.history = [StatusChangeRead.model_validate(h) for h in view.history]
     return detail
 
