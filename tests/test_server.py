@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 
 import pytest
 
-from grins_platform.core.server import NoDelayHttpToolsProtocol, set_nodelay
+from grins_platform.core.server import (
+    GC_GEN0_THRESHOLD,
+    NoDelayHttpToolsProtocol,
+    set_nodelay,
+    tune_gc_for_serving,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -45,3 +51,15 @@ def test_protocol_class_is_uvicorns_with_the_fix() -> None:
 
     assert issubclass(NoDelayHttpToolsProtocol, HttpToolsProtocol)
     assert "connection_made" in NoDelayHttpToolsProtocol.__dict__
+
+
+def test_serving_gc_tuning_freezes_startup_objects_and_raises_gen0() -> None:
+    before = gc.get_threshold()
+    try:
+        thresholds = tune_gc_for_serving()
+        assert thresholds[0] == GC_GEN0_THRESHOLD
+        assert thresholds[1:] == before[1:]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

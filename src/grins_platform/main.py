@@ -27,6 +27,7 @@ from grins_platform.core.middleware import (
     SecurityHeadersMiddleware,
 )
 from grins_platform.core.redis import create_redis
+from grins_platform.core.server import tune_gc_for_serving
 from grins_platform.customers.router import router as customers_router
 from grins_platform.db.embedded import ensure_services
 from grins_platform.db.session import Database
@@ -95,6 +96,8 @@ def create_app(
         app.state.cache = Cache(
             redis, timer=timing_logger(enabled=resolved.log_queries)
         )
+        if resolved.environment is not Environment.TEST:
+            tune_gc_for_serving()
         app_log.completed(
             "startup",
             environment=resolved.environment.value,

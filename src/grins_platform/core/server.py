@@ -10,6 +10,7 @@ whatever the process layout.
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 from typing import Any
 
@@ -17,6 +18,25 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 WORKER_HEALTHCHECK_SECONDS = 60
+GC_GEN0_THRESHOLD = 50_000
+
+
+def tune_gc_for_serving() -> tuple[int, int, int]:
+    """Fewer, cheaper garbage collections in a serving process; the new thresholds.
+
+    Everything alive once the app has started (modules, routes, SQLAlchemy's mappers
+    and statement cache) moves to the permanent generation (``gc.freeze``), so full
+    collections stop walking it, and the youngest generation is collected every
+    50,000 allocations instead of 700. A request allocates thousands of short-lived
+    objects (ORM rows, Pydantic models) that reference counting frees anyway; with
+    25 requests in flight per worker the default thresholds spent ~11 % of the
+    worker's time in the collector (py-spy). Cycles are still collected.
+    """
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
+    return gc.get_threshold()
 
 
 def set_nodelay(transport: asyncio.BaseTransport) -> None:
