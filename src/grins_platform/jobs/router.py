@@ -84,7 +84,7 @@ async def create_job(
 ) -> JobDetail:
     """Admin/manager. A job for a property: priced and sized from its offering."""
     job = await service.create_job(body, Actor.of(user, client.ip))
-    return _detail(await service.get_job(job.id, user))
+    return _detail(await service.view(job))
 
 
 @router.get("", response_model=Page[JobRead])

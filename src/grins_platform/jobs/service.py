@@ -78,7 +78,10 @@ class JobService(LoggerMixin):
 
     async def get_job(self, job_id: uuid.UUID, caller: User) -> JobView:
         """One job with line items and history; not visible → 404."""
-        job = await self._visible(job_id, caller)
+        return await self.view(await self._visible(job_id, caller))
+
+    async def view(self, job: Job) -> JobView:
+        """A job this request already holds, with its line items and history."""
         items = (await self.jobs.line_items([job.id]))[job.id]
         return JobView(job, items, await self.jobs.history(job.id))
 
@@ -203,8 +206,7 @@ class JobService(LoggerMixin):
         self, job_id: uuid.UUID, changes: JobUpdate, caller: User, actor: Actor
     ) -> JobView:
         """Change a job's fields; prices only by the office; closed jobs are frozen."""
-        await self._visible(job_id, caller)
-        job = await lock_job(self.session, job_id)
+        job = await self._locked(job_id, caller)
         fields = changes.model_dump(exclude_unset=True)
         if PRICE_FIELDS & fields.keys() and caller.role is Role.TECHNICIAN:
             raise PermissionDenied("technicians cannot change prices")
@@ -223,7 +225,7 @@ class JobService(LoggerMixin):
         )
         await self.uow.commit()
         self.log_completed("update", job_id=str(job.id), fields=sorted(fields))
-        return await self.get_job(job.id, caller)
+        return await self.view(job)
 
     @staticmethod
     def _apply_fields(job: Job, fields: dict[str, Any]) -> None:
@@ -256,8 +258,7 @@ class JobService(LoggerMixin):
         """Move a job to ``target`` (409 naming the allowed next statuses otherwise)."""
         if caller.role is Role.TECHNICIAN and target not in TECHNICIAN_TRANSITIONS:
             raise PermissionDenied("technicians may only start and complete jobs")
-        await self._visible(job_id, caller)
-        job = await lock_job(self.session, job_id)
+        job = await self._locked(job_id, caller)
         previous = job.status
         if (
             target is JobStatus.APPROVED
@@ -279,14 +280,13 @@ class JobService(LoggerMixin):
         )
         await self.uow.commit()
         self.log_completed("transition", job_id=str(job.id), to_status=target.value)
-        return await self.get_job(job.id, caller)
+        return await self.view(job)
 
     async def add_line_item(
         self, job_id: uuid.UUID, data: LineItemCreate, caller: User, actor: Actor
     ) -> JobView:
         """Add a charge or credit to an open or just-completed job."""
-        await self._visible(job_id, caller)
-        job = await lock_job(self.session, job_id)
+        job = await self._locked(job_id, caller)
         if job.status in {JobStatus.CLOSED, JobStatus.CANCELLED}:
             raise ValidationFailed(
                 "status", f"a {job.status.value} job cannot be changed"
@@ -300,7 +300,7 @@ class JobService(LoggerMixin):
             actor, "job.line_item_added", "job", job.id, after=snapshot(item)
         )
         await self.uow.commit()
-        return await self.get_job(job.id, caller)
+        return await self.view(job)
 
     async def remove_line_item(
         self, job_id: uuid.UUID, item_id: uuid.UUID, caller: User, actor: Actor
@@ -317,13 +317,30 @@ class JobService(LoggerMixin):
         )
         await self.session.delete(item)
         await self.uow.commit()
-        return await self.get_job(job.id, caller)
+        return await self.view(job)
 
     # --- helpers -------------------------------------------------------------
 
     async def _invalidate(self) -> None:
         if self.cache is not None:
             await self.cache.invalidate_prefix(JOBS_CACHE_PREFIX)
+
+    async def _locked(self, job_id: uuid.UUID, caller: User) -> Job:
+        """The job if ``caller`` may see it, locked and re-read: one statement.
+
+        Not there or not visible → 404, as ``_visible``; ``populate_existing`` as in
+        ``lock_job`` (an object already in the session is refreshed from the row).
+        """
+        stmt = select(Job).where(Job.id == job_id)
+        visible = visible_job_ids(caller)
+        if visible is not None:
+            stmt = stmt.where(Job.id.in_(visible))
+        job = await self.session.scalar(
+            stmt.with_for_update().execution_options(populate_existing=True)
+        )
+        if job is None:
+            raise JobNotFound
+        return job
 
     async def _visible(self, job_id: uuid.UUID, caller: User) -> Job:
         stmt = select(Job).where(Job.id == job_id)
