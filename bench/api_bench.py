@@ -265,7 +265,7 @@ def cpu_probe(loops: int = 20_000_000) -> float:
     """Seconds for a fixed pure-Python loop: how fast this host is right now.
 
     The 2 vCPUs here are shared with other machines; the same build has measured 25 %
-    apart on different hours. The probe (1.3 s on a quiet host) makes that visible.
+    apart on different hours. The probe (about 0.6 s on a quiet host) shows it.
     """
     started = time.perf_counter()
     total = 0
@@ -294,7 +294,7 @@ async def machine_facts(db_url: str, redis_url: str) -> list[str]:
         f"- PostgreSQL {pg}, Redis {info.get('redis_version')}, all on this machine",
         (
             f"- CPU probe before the run: {cpu_probe():.2f} s for a 20-million-step "
-            "Python loop (about 1.3 s when the host is quiet; higher = slower host)"
+            "Python loop (about 0.6 s on a quiet host; higher = slower host)"
         ),
     ]
 
