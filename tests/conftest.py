@@ -34,7 +34,8 @@ from grins_platform.core.log_config import add_log_handler, configure_logging
 from grins_platform.core.redis import create_redis
 from grins_platform.db import migrations
 from grins_platform.db.embedded import ensure_services
-from grins_platform.db.session import create_engine, get_session
+from grins_platform.db.reads import SessionReads
+from grins_platform.db.session import create_engine, get_reads, get_session
 from grins_platform.main import create_app
 from grins_platform.models import metadata
 
@@ -188,7 +189,11 @@ async def app_client(
     async def _test_session() -> AsyncIterator[AsyncSession]:
         yield session
 
+    async def _test_reads() -> SessionReads:
+        return SessionReads(session)
+
     app.dependency_overrides[get_session] = _test_session
+    app.dependency_overrides[get_reads] = _test_reads
     async with (
         LifespanManager(app) as manager,
         AsyncClient(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import String, Table, text
@@ -11,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grins_platform.core.config import Settings
+from grins_platform.core.metrics import METRICS
 from grins_platform.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
+from grins_platform.db.reads import ReadPool
 from grins_platform.db.repository import Repository
 from grins_platform.db.session import (
     create_engine,
@@ -19,6 +22,7 @@ from grins_platform.db.session import (
     create_sessionmaker,
 )
 from grins_platform.db.uow import UnitOfWork
+from grins_platform.jobs.models import JobStatus
 from grins_platform.users.models import Role
 from tests.conftest import LogCapture
 from tests.factories import login, make_user
@@ -185,3 +189,62 @@ async def test_get_requests_read_and_other_methods_write(
     )
     assert found.status_code == 200
     assert found.json()["name"] == "Read Write"
+
+
+async def test_read_pool_times_statements_and_keeps_settings(
+    test_settings: Settings, logs: LogCapture
+) -> None:
+    assert test_settings.database_url is not None
+    pool = ReadPool(
+        test_settings.database_url, max_size=2, statement_timeout_ms=1500,
+        slow_query_ms=20.0,
+    )  # fmt: skip
+    before = METRICS.snapshot("database.query")
+    try:
+        async with pool.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT current_setting('statement_timeout') AS t,"
+                " current_setting('application_name') AS app"
+            )
+            assert row is not None
+            assert (row["t"], row["app"]) == ("1500ms", "grins-platform-reads")
+            await conn.fetch("SELECT pg_sleep(0.03)")
+        assert [r["n"] for r in await pool.fetch("SELECT $1::int AS n", 7)] == [7]
+        assert await pool.fetchrow("SELECT 1 WHERE false") is None
+        await pool.close()  # closed pools reopen on the next read
+        assert (await pool.fetchrow("SELECT 2 AS n") or {"n": 0})["n"] == 2
+        with pytest.raises(asyncpg.QueryCanceledError):
+            await pool.fetch("SELECT pg_sleep(3)")  # the statement timeout applies
+    finally:
+        await pool.close()
+    assert METRICS.snapshot("database.query") >= before + 6
+    slow = [
+        x for x in logs.since_mark() if x["event"] == "database.query.slow_detected"
+    ]
+    assert any("pg_sleep(0.03)" in x["statement"] for x in slow)
+    assert all(x["level"] == "warning" for x in slow)
+
+
+async def test_job_reads_run_on_the_read_pool(
+    committed_client: AsyncClient, engine: AsyncEngine
+) -> None:
+    from tests.job_factories import make_job  # noqa: PLC0415
+
+    maker = create_sessionmaker(engine)
+    async with maker() as session:
+        admin = await make_user(session, role=Role.ADMIN)
+        job = await make_job(session, status=JobStatus.APPROVED)
+        await session.commit()
+    me = await login(committed_client, admin)
+    found = await committed_client.get(f"/api/v1/jobs/{job.id}", headers=me.headers)
+    assert found.status_code == 200, found.text
+    assert found.json()["id"] == str(job.id)
+    moved = await committed_client.post(
+        f"/api/v1/jobs/{job.id}/transitions",
+        headers=me.headers,
+        json={"to_status": "scheduled"},
+    )
+    assert moved.status_code == 200, moved.text
+    assert [h["to_status"] for h in moved.json()["history"]][-1] == "scheduled"
+    listed = await committed_client.get("/api/v1/jobs", headers=me.headers)
+    assert [j["id"] for j in listed.json()["items"]] == [str(job.id)]

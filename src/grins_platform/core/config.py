@@ -131,9 +131,12 @@ class Settings(BaseSettings):
     # Kept open per worker: enough for its requests in flight (25 each with 50 office
     # clients on 2 workers); an overflow connection is opened and closed per use,
     # which costs both processes a connection setup (measured: 216 vs 263 req/s).
-    db_pool_size: int = Field(default=25, ge=1, le=200)
+    # The hot reads use their own asyncpg pool (``db.reads``, opened as needed), so
+    # the ORM pool mostly serves writes. Per worker: size + overflow + read pool.
+    db_pool_size: int = Field(default=20, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
     db_pool_timeout: float = Field(default=10.0, gt=0)
+    db_read_pool_size: int = Field(default=15, ge=1, le=200)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     slow_query_ms: float = Field(default=50.0, ge=0)
     log_queries: bool = Field(

@@ -100,6 +100,11 @@ class LatencyMetrics:
             histogram = self._series[series] = Histogram()
         histogram.add(ms)
 
+    def snapshot(self, series: str) -> int:
+        """How many durations ``series`` holds in the current window."""
+        histogram = self._series.get(series)
+        return 0 if histogram is None else histogram.count
+
     def report(self) -> int:
         """Log one line per non-empty series, then start a new window; lines logged."""
         series, self._series = self._series, {}

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from grins_platform.core.config import Settings
 from grins_platform.core.log_config import DomainLogger
 from grins_platform.core.metrics import METRICS
+from grins_platform.db.reads import ReadPool, Reads
 
 query_log = DomainLogger("database", "query")
 _MAX_STATEMENT_CHARS = 500
@@ -171,19 +172,27 @@ class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     read_sessionmaker: async_sessionmaker[AsyncSession]
+    reads: ReadPool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        """Build the engine and sessionmakers for ``settings``."""
+        """Build the engine, sessionmakers and read-model pool for ``settings``."""
         engine = create_engine(settings)
         return cls(
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
             read_sessionmaker=create_read_sessionmaker(engine),
+            reads=ReadPool(
+                engine.url.render_as_string(hide_password=False),
+                max_size=settings.db_read_pool_size,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+                slow_query_ms=settings.slow_query_ms,
+            ),
         )
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        await self.reads.close()
         await self.engine.dispose()
 
 
@@ -206,3 +215,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_reads(request: Request) -> Reads:
+    """The read-model pool (``db.reads``)."""
+    database: Database = request.app.state.db
+    return database.reads
+
+
+ReadsDep = Annotated[Reads, Depends(get_reads)]

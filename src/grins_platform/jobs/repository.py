@@ -16,7 +16,6 @@ from grins_platform.jobs.models import (
     JobCategory,
     JobLineItem,
     JobStatus,
-    JobStatusChange,
 )
 from grins_platform.properties.models import Property
 
@@ -87,19 +86,6 @@ class JobRepository(Repository[Job]):
             stmt = stmt.where(Job.id.in_(f.visible_ids))
         return stmt
 
-    async def list_filtered(
-        self, f: JobFilters, *, limit: int, offset: int
-    ) -> tuple[Sequence[Job], int]:
-        """A page of jobs (stable order: the sort key, then id) and the total."""
-        stmt = self._filtered(f)
-        total = await self.count(stmt)
-        rows = await self.page(
-            stmt.order_by(*order_by(f.sort, descending=f.descending)),
-            limit=limit,
-            offset=offset,
-        )
-        return rows, total
-
     async def counts_by_status(
         self,
         visible_ids: Select[Any] | None,
@@ -113,22 +99,6 @@ class JobRepository(Repository[Job]):
             stmt = stmt.where(Job.id.in_(visible_ids))
         rows = (await self.session.execute(stmt)).all()
         return {status: int(count) for status, count in rows}
-
-    async def line_items(
-        self, job_ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, list[JobLineItem]]:
-        """Line items of these jobs, grouped by job."""
-        grouped: dict[uuid.UUID, list[JobLineItem]] = {i: [] for i in job_ids}
-        if not job_ids:
-            return grouped
-        stmt = (
-            select(JobLineItem)
-            .where(JobLineItem.job_id.in_(job_ids))
-            .order_by(JobLineItem.created_at, JobLineItem.id)
-        )
-        for item in (await self.session.scalars(stmt)).all():
-            grouped[item.job_id].append(item)
-        return grouped
 
     async def history_for(
         self,
@@ -144,15 +114,6 @@ class JobRepository(Repository[Job]):
         )
         stmt = self._filtered(f).order_by(*order_by("created_at", descending=True))
         return (await self.session.scalars(stmt.limit(limit))).all()
-
-    async def history(self, job_id: uuid.UUID) -> Sequence[JobStatusChange]:
-        """The job's status changes, oldest first."""
-        stmt = (
-            select(JobStatusChange)
-            .where(JobStatusChange.job_id == job_id)
-            .order_by(JobStatusChange.changed_at, JobStatusChange.id)
-        )
-        return (await self.session.scalars(stmt)).all()
 
     async def get_line_item(
         self, job_id: uuid.UUID, item_id: uuid.UUID

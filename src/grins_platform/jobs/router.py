@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 
 from grins_platform.audit.service import Actor
 from grins_platform.auth.dependencies import ClientDep, CurrentUser, ManagerUser
 from grins_platform.core.cache import CacheDep
-from grins_platform.core.pagination import Page, PageDep, PageParams
-from grins_platform.db.session import SessionDep
+from grins_platform.core.pagination import Page, PageDep
+from grins_platform.db.session import ReadsDep, SessionDep
 from grins_platform.jobs.batch import SeasonalBatchService
 from grins_platform.jobs.models import JobCategory, JobStatus
+from grins_platform.jobs.queries import JobQueries
 from grins_platform.jobs.repository import JobFilters
 from grins_platform.jobs.schemas import (
     JobCreate,
@@ -21,17 +22,13 @@ from grins_platform.jobs.schemas import (
     JobRead,
     JobUpdate,
     LineItemCreate,
-    LineItemRead,
     SeasonalBatchRequest,
     SeasonalBatchResult,
-    StatusChangeRead,
     StatusCount,
     TransitionRequest,
     Week,
 )
-from grins_platform.jobs.service import JobService, JobView
-from grins_platform.jobs.workflow import allowed_next
-from grins_platform.users.models import User
+from grins_platform.jobs.service import JobService
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 SortField = Literal["created_at", "target_week", "priority", "status", "updated_at"]
@@ -45,52 +42,31 @@ async def get_job_service(session: SessionDep, cache: CacheDep) -> JobService:
 JobServiceDep = Annotated[JobService, Depends(get_job_service)]
 
 
-ReadT = TypeVar("ReadT", bound=JobRead)
+async def get_job_queries(reads: ReadsDep) -> JobQueries:
+    """Job reads for this request (read models, no ORM session)."""
+    return JobQueries(reads)
 
 
-def _fill(read: ReadT, view: JobView) -> ReadT:
-    read.line_items = [LineItemRead.model_validate(i) for i in view.line_items]
-    read.allowed_next = allowed_next(view.job)
-    return read
-
-
-def _read(view: JobView) -> JobRead:
-    return _fill(JobRead.model_validate(view.job), view)
-
-
-async def _page(
-    service: JobService, filters: JobFilters, user: User, page: PageParams
-) -> Page[JobRead]:
-    views, total = await service.list_jobs(
-        filters, user, limit=page.limit, offset=page.offset
-    )
-    return Page[JobRead](
-        items=[_read(v) for v in views],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
-
-
-def _detail(view: JobView) -> JobDetail:
-    detail = _fill(JobDetail.model_validate(view.job), view)
-    detail.history = [StatusChangeRead.model_validate(h) for h in view.history]
-    return detail
+JobQueriesDep = Annotated[JobQueries, Depends(get_job_queries)]
 
 
 @router.post("", response_model=JobDetail, status_code=status.HTTP_201_CREATED)
 async def create_job(
-    body: JobCreate, user: ManagerUser, client: ClientDep, service: JobServiceDep
+    body: JobCreate,
+    user: ManagerUser,
+    client: ClientDep,
+    service: JobServiceDep,
+    queries: JobQueriesDep,
 ) -> JobDetail:
     """Admin/manager. A job for a property: priced and sized from its offering."""
     job = await service.create_job(body, Actor.of(user, client.ip))
-    return _detail(await service.view(job))
+    return await queries.detail(job.id, None)
 
 
 @router.get("", response_model=Page[JobRead])
 async def list_jobs(
     user: CurrentUser,
-    service: JobServiceDep,
+    queries: JobQueriesDep,
     page: PageDep,
     status_: Annotated[
         list[JobStatus] | None, Query(alias="status", description="any of these")
@@ -116,13 +92,13 @@ async def list_jobs(
         sort=sort,
         descending=order == "desc",
     )
-    return await _page(service, filters, user, page)
+    return await queries.page(filters, user, limit=page.limit, offset=page.offset)
 
 
 @router.get("/ready", response_model=Page[JobRead])
 async def ready_to_schedule(
     user: ManagerUser,
-    service: JobServiceDep,
+    queries: JobQueriesDep,
     page: PageDep,
     week: Annotated[Week, Query(description="target week, e.g. 2026-W41")] = None,
 ) -> Page[JobRead]:
@@ -134,7 +110,7 @@ async def ready_to_schedule(
         sort="priority",
         descending=True,
     )
-    return await _page(service, filters, user, page)
+    return await queries.page(filters, user, limit=page.limit, offset=page.offset)
 
 
 @router.get("/counts", response_model=list[StatusCount])
@@ -163,10 +139,10 @@ async def seasonal_batch(
 
 @router.get("/{job_id}", response_model=JobDetail)
 async def get_job(
-    job_id: uuid.UUID, user: CurrentUser, service: JobServiceDep
+    job_id: uuid.UUID, user: CurrentUser, queries: JobQueriesDep
 ) -> JobDetail:
     """Any staff who may see the job. With line items, totals and history."""
-    return _detail(await service.get_job(job_id, user))
+    return await queries.detail(job_id, user)
 
 
 @router.patch("/{job_id}", response_model=JobDetail)
@@ -176,10 +152,11 @@ async def update_job(
     user: CurrentUser,
     client: ClientDep,
     service: JobServiceDep,
+    queries: JobQueriesDep,
 ) -> JobDetail:
     """Office: any field. Technicians (their jobs): not prices."""
-    view = await service.update_job(job_id, body, user, Actor.of(user, client.ip))
-    return _detail(view)
+    job = await service.update_job(job_id, body, user, Actor.of(user, client.ip))
+    return await queries.detail(job.id, None)
 
 
 @router.post("/{job_id}/transitions", response_model=JobDetail)
@@ -189,15 +166,16 @@ async def transition_job(
     user: CurrentUser,
     client: ClientDep,
     service: JobServiceDep,
+    queries: JobQueriesDep,
 ) -> JobDetail:
     """Move the job through its workflow; 409 names the allowed next statuses.
 
     Technicians may only start and complete their own jobs.
     """
-    view = await service.transition(
+    job = await service.transition(
         job_id, body.to_status, body.reason, user, Actor.of(user, client.ip)
     )
-    return _detail(view)
+    return await queries.detail(job.id, None)
 
 
 @router.post(
@@ -211,10 +189,11 @@ async def add_line_item(
     user: CurrentUser,
     client: ClientDep,
     service: JobServiceDep,
+    queries: JobQueriesDep,
 ) -> JobDetail:
     """Anyone who may see the job. Add a charge (or, negative, a credit)."""
-    view = await service.add_line_item(job_id, body, user, Actor.of(user, client.ip))
-    return _detail(view)
+    job = await service.add_line_item(job_id, body, user, Actor.of(user, client.ip))
+    return await queries.detail(job.id, None)
 
 
 @router.delete("/{job_id}/line-items/{item_id}", response_model=JobDetail)
@@ -224,9 +203,10 @@ async def remove_line_item(
     user: ManagerUser,
     client: ClientDep,
     service: JobServiceDep,
+    queries: JobQueriesDep,
 ) -> JobDetail:
     """Admin/manager. Remove a charge."""
-    view = await service.remove_line_item(
+    job = await service.remove_line_item(
         job_id, item_id, user, Actor.of(user, client.ip)
     )
-    return _detail(view)
+    return await queries.detail(job.id, None)

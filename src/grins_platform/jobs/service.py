@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -30,9 +29,8 @@ from grins_platform.jobs.models import (
     JobLineItem,
     JobSource,
     JobStatus,
-    JobStatusChange,
 )
-from grins_platform.jobs.repository import JobFilters, JobRepository
+from grins_platform.jobs.repository import JobRepository
 from grins_platform.jobs.schemas import JobCreate, JobUpdate, LineItemCreate
 from grins_platform.jobs.workflow import JobNotFound, apply_transition, lock_job
 from grins_platform.properties.models import Property
@@ -50,15 +48,6 @@ TECHNICIAN_TRANSITIONS: Final = frozenset({JobStatus.IN_PROGRESS, JobStatus.COMP
 """Technicians start and finish work; they never cancel, close or hold a job."""
 
 
-@dataclass(frozen=True, slots=True)
-class JobView:
-    """A job with what the API shows alongside it."""
-
-    job: Job
-    line_items: list[JobLineItem]
-    history: Sequence[JobStatusChange] = ()
-
-
 class JobService(LoggerMixin):
     """Jobs for the office and (for their own work) technicians."""
 
@@ -74,25 +63,7 @@ class JobService(LoggerMixin):
         self.catalog = CatalogService(session, cache)
         self.audit = AuditService(session)
 
-    # --- reading -------------------------------------------------------------
-
-    async def get_job(self, job_id: uuid.UUID, caller: User) -> JobView:
-        """One job with line items and history; not visible → 404."""
-        return await self.view(await self._visible(job_id, caller))
-
-    async def view(self, job: Job) -> JobView:
-        """A job this request already holds, with its line items and history."""
-        items = (await self.jobs.line_items([job.id]))[job.id]
-        return JobView(job, items, await self.jobs.history(job.id))
-
-    async def list_jobs(
-        self, filters: JobFilters, caller: User, *, limit: int, offset: int
-    ) -> tuple[list[JobView], int]:
-        """A page of visible jobs with their line items."""
-        filters.visible_ids = visible_job_ids(caller)
-        rows, total = await self.jobs.list_filtered(filters, limit=limit, offset=offset)
-        items = await self.jobs.line_items([j.id for j in rows])
-        return [JobView(j, items[j.id]) for j in rows], total
+    # --- reading (one job and the lists: ``jobs/queries.py``) ----------------
 
     async def status_counts(self, caller: User) -> dict[JobStatus, int]:
         """Visible jobs per status (every status listed, zero included).
@@ -204,7 +175,7 @@ class JobService(LoggerMixin):
 
     async def update_job(
         self, job_id: uuid.UUID, changes: JobUpdate, caller: User, actor: Actor
-    ) -> JobView:
+    ) -> Job:
         """Change a job's fields; prices only by the office; closed jobs are frozen."""
         job = await self._locked(job_id, caller)
         fields = changes.model_dump(exclude_unset=True)
@@ -225,7 +196,7 @@ class JobService(LoggerMixin):
         )
         await self.uow.commit()
         self.log_completed("update", job_id=str(job.id), fields=sorted(fields))
-        return await self.view(job)
+        return job
 
     @staticmethod
     def _apply_fields(job: Job, fields: dict[str, Any]) -> None:
@@ -254,7 +225,7 @@ class JobService(LoggerMixin):
         reason: str | None,
         caller: User,
         actor: Actor,
-    ) -> JobView:
+    ) -> Job:
         """Move a job to ``target`` (409 naming the allowed next statuses otherwise)."""
         if caller.role is Role.TECHNICIAN and target not in TECHNICIAN_TRANSITIONS:
             raise PermissionDenied("technicians may only start and complete jobs")
@@ -280,11 +251,11 @@ class JobService(LoggerMixin):
         )
         await self.uow.commit()
         self.log_completed("transition", job_id=str(job.id), to_status=target.value)
-        return await self.view(job)
+        return job
 
     async def add_line_item(
         self, job_id: uuid.UUID, data: LineItemCreate, caller: User, actor: Actor
-    ) -> JobView:
+    ) -> Job:
         """Add a charge or credit to an open or just-completed job."""
         job = await self._locked(job_id, caller)
         if job.status in {JobStatus.CLOSED, JobStatus.CANCELLED}:
@@ -300,11 +271,11 @@ class JobService(LoggerMixin):
             actor, "job.line_item_added", "job", job.id, after=snapshot(item)
         )
         await self.uow.commit()
-        return await self.view(job)
+        return job
 
     async def remove_line_item(
         self, job_id: uuid.UUID, item_id: uuid.UUID, caller: User, actor: Actor
-    ) -> JobView:
+    ) -> Job:
         """Remove a line item (office only: it changes the price)."""
         if caller.role is Role.TECHNICIAN:
             raise PermissionDenied("technicians cannot remove charges")
@@ -317,7 +288,7 @@ class JobService(LoggerMixin):
         )
         await self.session.delete(item)
         await self.uow.commit()
-        return await self.view(job)
+        return job
 
     # --- helpers -------------------------------------------------------------
 
@@ -328,7 +299,7 @@ class JobService(LoggerMixin):
     async def _locked(self, job_id: uuid.UUID, caller: User) -> Job:
         """The job if ``caller`` may see it, locked and re-read: one statement.
 
-        Not there or not visible → 404, as ``_visible``; ``populate_existing`` as in
+        Not there or not visible → 404 (as a read); ``populate_existing`` as in
         ``lock_job`` (an object already in the session is refreshed from the row).
         """
         stmt = select(Job).where(Job.id == job_id)
@@ -338,16 +309,6 @@ class JobService(LoggerMixin):
         job = await self.session.scalar(
             stmt.with_for_update().execution_options(populate_existing=True)
         )
-        if job is None:
-            raise JobNotFound
-        return job
-
-    async def _visible(self, job_id: uuid.UUID, caller: User) -> Job:
-        stmt = select(Job).where(Job.id == job_id)
-        visible = visible_job_ids(caller)
-        if visible is not None:
-            stmt = stmt.where(Job.id.in_(visible))
-        job = await self.session.scalar(stmt)
         if job is None:
             raise JobNotFound
         return job
@@ -383,4 +344,4 @@ def _offering_defaults(offering: Offering | None) -> dict[str, Any]:
     }
 
 
-__all__ = ["JobService", "JobSource", "JobView"]
+__all__ = ["JobService", "JobSource"]

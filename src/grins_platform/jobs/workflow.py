@@ -45,9 +45,14 @@ limited to the status the job had before the hold."""
 
 def allowed_next(job: Job) -> list[JobStatus]:
     """The statuses ``job`` may move to now, in workflow order."""
-    allowed = set(TRANSITIONS[job.status])
-    if job.status is S.ON_HOLD:
-        allowed = {s for s in allowed if s in {job.status_before_hold, S.CANCELLED}}
+    return allowed_from(job.status, job.status_before_hold)
+
+
+def allowed_from(status: JobStatus, before_hold: JobStatus | None) -> list[JobStatus]:
+    """The statuses a job in ``status`` (held from ``before_hold``) may move to."""
+    allowed = set(TRANSITIONS[status])
+    if status is S.ON_HOLD:
+        allowed = {s for s in allowed if s in {before_hold, S.CANCELLED}}
     return [s for s in JobStatus if s in allowed]
 
 
