@@ -248,3 +248,47 @@ async def test_job_reads_run_on_the_read_pool(
     assert [h["to_status"] for h in moved.json()["history"]][-1] == "scheduled"
     listed = await committed_client.get("/api/v1/jobs", headers=me.headers)
     assert [j["id"] for j in listed.json()["items"]] == [str(job.id)]
+
+
+async def test_every_request_session_is_closed_when_the_request_ends(
+    test_settings: Settings, engine: AsyncEngine
+) -> None:
+    from asgi_lifespan import LifespanManager  # noqa: PLC0415
+    from httpx import ASGITransport  # noqa: PLC0415
+
+    from grins_platform.main import create_app  # noqa: PLC0415
+
+    maker = create_sessionmaker(engine)
+    async with maker() as session:
+        admin = await make_user(session, role=Role.ADMIN)
+        await session.commit()
+    app = create_app(test_settings, configure_logs=False)
+    try:
+        async with (
+            LifespanManager(app) as manager,
+            AsyncClient(
+                transport=ASGITransport(app=manager.app), base_url="http://t"
+            ) as client,
+        ):
+            me = await login(client, admin)
+            body = {"name": "Pool Check", "phone": "+16125550177",
+                    "lead_source": "website"}  # fmt: skip
+            first = await client.post(
+                "/api/v1/customers", headers=me.headers, json=body
+            )
+            again = await client.post(
+                "/api/v1/customers", headers=me.headers, json=body
+            )
+            listed = await client.get("/api/v1/users", headers=me.headers)
+            assert (first.status_code, again.status_code) == (201, 409)
+            assert listed.status_code == 200
+            pool = app.state.db.engine.pool
+            assert pool.checkedout() == 0  # a refused write's session is closed too
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM customers WHERE phone = '+16125550177'")
+            )
+            await conn.execute(
+                text("DELETE FROM users WHERE id = :id"), {"id": admin.id}
+            )

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from grins_platform.auth.service import AuthService, ClientInfo
 from grins_platform.core.errors import (
@@ -58,36 +59,63 @@ class Principal:
     session_id: uuid.UUID
 
 
-async def get_principal(
-    request: Request,
-    service: AuthServiceDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+async def _authenticate(
+    request: Request, session: AsyncSession, credentials: Credentials
 ) -> Principal:
     """Authenticate the bearer token (any state of the account's password)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("authentication required")
+    state = request.app.state
+    service = AuthService(
+        session, state.redis, state.settings, getattr(state, "session_cache", None)
+    )
     user, session_id = await service.authenticate(credentials.credentials)
     request.scope.setdefault("state", {})["user_id"] = str(user.id)
     return Principal(user=user, session_id=session_id)
 
 
+async def get_principal(
+    request: Request, session: SessionDep, credentials: Credentials
+) -> Principal:
+    """The caller and their session (for the auth routes; others take a user)."""
+    return await _authenticate(request, session, credentials)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_current_user(principal: PrincipalDep) -> User:
+def _usable(user: User) -> User:
     """The caller, who must not be under a forced password change."""
-    if principal.user.must_change_password:
+    if user.must_change_password:
         raise PermissionDenied(
             "change your password first (POST /api/v1/auth/password)"
         )
-    return principal.user
+    return user
+
+
+# Each role dependency authenticates by itself instead of depending on the one
+# below it: FastAPI resolves every dependency of the chain on every request, and
+# the user check runs on all of them.
+
+
+async def get_current_user(
+    request: Request, session: SessionDep, credentials: Credentials
+) -> User:
+    """Any signed-in staff member."""
+    return _usable((await _authenticate(request, session, credentials)).user)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def get_manager_user(user: CurrentUser) -> User:
+async def get_manager_user(
+    request: Request, session: SessionDep, credentials: Credentials
+) -> User:
     """An admin or manager (the office)."""
+    user = _usable((await _authenticate(request, session, credentials)).user)
     if user.role not in {Role.ADMIN, Role.MANAGER}:
         raise PermissionDenied("requires the manager or admin role")
     return user
@@ -96,8 +124,11 @@ async def get_manager_user(user: CurrentUser) -> User:
 ManagerUser = Annotated[User, Depends(get_manager_user)]
 
 
-async def get_admin_user(user: CurrentUser) -> User:
+async def get_admin_user(
+    request: Request, session: SessionDep, credentials: Credentials
+) -> User:
     """An admin."""
+    user = _usable((await _authenticate(request, session, credentials)).user)
     if user.role is not Role.ADMIN:
         raise PermissionDenied("requires the admin role")
     return user

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grins_platform.core.errors import error_body
 from grins_platform.core.log_config import get_logger
+from grins_platform.db.session import close_request_session
 
 REQUEST_ID_HEADER: Final = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
@@ -86,7 +87,9 @@ class RequestContextMiddleware:
             if incoming and _VALID_REQUEST_ID.match(incoming)
             else str(uuid.uuid4())
         )
-        scope.setdefault("state", {})["request_id"] = rid
+        # This request's own state: a server may hand every request the same
+        # lifespan state dict, and the request id and session must not be shared.
+        scope["state"] = {**scope.get("state", {}), "request_id": rid}
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)
         started = time.perf_counter()
@@ -116,8 +119,9 @@ class RequestContextMiddleware:
                     rid,
                 )
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
             state: dict[str, Any] = scope.get("state", {})
+            await close_request_session(state)
+            duration_ms = round((time.perf_counter() - started) * 1000, 2)
             fields: dict[str, Any] = {
                 "method": scope.get("method"),
                 "route": _route_template(scope),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -199,19 +199,40 @@ class Database:
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request; services commit, this only closes (and rolls back).
+SESSION_STATE_KEY = "db_session"
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """The request's session, made on first use; services commit, nobody else does.
 
     GET and HEAD requests get a read-only autocommit session (``ReadOnlySession``).
+    A plain function rather than a ``yield`` dependency (which costs FastAPI a context
+    manager, an exit stack and a cancel scope per request): ``RequestContextMiddleware``
+    closes the session (rolling back anything uncommitted) when the request ends,
+    through ``close_request_session``.
     """
-    database: Database = request.app.state.db
-    maker = (
-        database.read_sessionmaker
-        if request.method in _READ_METHODS
-        else database.sessionmaker
-    )
-    async with maker() as session:
-        yield session
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    session: AsyncSession | None = state.get(SESSION_STATE_KEY)
+    if session is None:
+        database: Database = request.app.state.db
+        maker = (
+            database.read_sessionmaker
+            if request.method in _READ_METHODS
+            else database.sessionmaker
+        )
+        session = state[SESSION_STATE_KEY] = maker()
+    return session
+
+
+async def close_request_session(state: dict[str, Any]) -> None:
+    """Close the session ``get_session`` made for this request, if it made one."""
+    session: AsyncSession | None = state.pop(SESSION_STATE_KEY, None)
+    if session is None:
+        return
+    try:
+        await session.close()
+    except Exception as exc:  # noqa: BLE001 - the answer is sent; the pool drops it
+        query_log.failed("session_close", error=type(exc).__name__)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
