@@ -26,6 +26,14 @@ async def test_set_get_with_ttl(redis: Redis) -> None:
     assert 0 < ttl <= 60
 
 
+async def test_get_many_in_one_round_trip(redis: Redis) -> None:
+    cache = Cache(redis)
+    await cache.set("a", {"n": 1}, ttl_seconds=60)
+    await cache.set("c", [3], ttl_seconds=60)
+    await redis.set("grins:cache:bad", b"{not json")
+    assert await cache.get_many(["a", "b", "c", "bad"]) == [{"n": 1}, None, [3], None]
+
+
 async def test_expired_value_is_a_miss(redis: Redis) -> None:
     cache = Cache(redis)
     await cache.set("short", "v", ttl_seconds=1)
@@ -76,6 +84,7 @@ async def test_cache_serves_when_redis_is_stopped(
             return {"jobs": 4}
 
         assert await cache.get("dash") is None
+        assert await cache.get_many(["dash", "other"]) == [None, None]
         assert await cache.set("dash", 1, ttl_seconds=5) is False
         assert await cache.invalidate("dash") is False
         assert await cache.invalidate_prefix("da") == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
@@ -57,6 +57,24 @@ class Cache:
             return json.loads(raw)
         except ValueError:
             return None
+
+    async def get_many(self, keys: Sequence[str]) -> list[Any | None]:
+        """The cached values of ``keys`` in one round trip (``None`` for a miss)."""
+        started = time.perf_counter()
+        try:
+            raws = await self.redis.mget([self._key(k) for k in keys])
+        except (RedisError, OSError) as exc:
+            log.detected("get_unavailable", key=keys[0], error=type(exc).__name__)
+            return [None] * len(keys)
+        finally:
+            self._observe("get", started)
+        values: list[Any | None] = []
+        for raw in raws:
+            try:
+                values.append(None if raw is None else json.loads(raw))
+            except ValueError:
+                values.append(None)
+        return values
 
     async def set(self, key: str, value: Any, ttl_seconds: int) -> bool:
         """Store ``value`` as JSON for ``ttl_seconds``; False when Redis is away."""

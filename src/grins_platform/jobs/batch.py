@@ -41,7 +41,7 @@ from grins_platform.jobs.schemas import (
     SeasonalBatchRequest,
     SeasonalBatchResult,
 )
-from grins_platform.jobs.service import JOBS_CACHE_PREFIX
+from grins_platform.jobs.service import COUNTS_CACHE_KEY
 from grins_platform.jobs.workflow import OPEN_STATUSES
 from grins_platform.properties.models import Property
 
@@ -84,7 +84,7 @@ class SeasonalBatchService(LoggerMixin):
         self.audit = AuditService(session)
 
     async def _invalidate(self) -> None:
-        await self.cache.invalidate_prefix(JOBS_CACHE_PREFIX)
+        await self.cache.invalidate(COUNTS_CACHE_KEY)
 
     async def run(
         self, request: SeasonalBatchRequest, actor: Actor

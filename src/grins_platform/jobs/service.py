@@ -36,10 +36,10 @@ from grins_platform.jobs.workflow import JobNotFound, apply_transition, lock_job
 from grins_platform.properties.models import Property
 from grins_platform.users.models import Role, User
 
-JOBS_CACHE_PREFIX: Final = "jobs:"
 COUNTS_CACHE_KEY: Final = "jobs:counts:live"
+"""Dropped by every job write (one ``DEL``: no key scan on the write path)."""
 COUNTS_CACHE_TTL: Final = 30
-HISTORIC_COUNTS_KEY: Final = "job-history:counts"  # not under "jobs:": outlives writes
+HISTORIC_COUNTS_KEY: Final = "job-history:counts"  # outlives writes (5 minutes)
 HISTORIC_COUNTS_TTL: Final = 300
 HISTORIC_STATUSES: Final = (JobStatus.CLOSED, JobStatus.CANCELLED)
 LIVE_STATUSES: Final = tuple(s for s in JobStatus if s not in HISTORIC_STATUSES)
@@ -82,12 +82,16 @@ class JobService(LoggerMixin):
             counts = await self.jobs.counts_by_status(None, statuses)
             return {s.value: counts.get(s, 0) for s in statuses}
 
-        live: dict[str, int] = await self.cache.get_or_set(
-            COUNTS_CACHE_KEY, COUNTS_CACHE_TTL, lambda: load(LIVE_STATUSES)
+        # Both cached parts in one round trip; a missing part is counted and stored.
+        live, history = await self.cache.get_many(
+            [COUNTS_CACHE_KEY, HISTORIC_COUNTS_KEY]
         )
-        history: dict[str, int] = await self.cache.get_or_set(
-            HISTORIC_COUNTS_KEY, HISTORIC_COUNTS_TTL, lambda: load(HISTORIC_STATUSES)
-        )
+        if live is None:
+            live = await load(LIVE_STATUSES)
+            await self.cache.set(COUNTS_CACHE_KEY, live, COUNTS_CACHE_TTL)
+        if history is None:
+            history = await load(HISTORIC_STATUSES)
+            await self.cache.set(HISTORIC_COUNTS_KEY, history, HISTORIC_COUNTS_TTL)
         merged = {**live, **history}
         return {status: int(merged.get(status.value, 0)) for status in JobStatus}
 
@@ -294,7 +298,7 @@ class JobService(LoggerMixin):
 
     async def _invalidate(self) -> None:
         if self.cache is not None:
-            await self.cache.invalidate_prefix(JOBS_CACHE_PREFIX)
+            await self.cache.invalidate(COUNTS_CACHE_KEY)
 
     async def _locked(self, job_id: uuid.UUID, caller: User) -> Job:
         """The job if ``caller`` may see it, locked and re-read: one statement.

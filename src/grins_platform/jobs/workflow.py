@@ -9,6 +9,7 @@ transitions of one job cannot both succeed.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -50,10 +51,15 @@ def allowed_next(job: Job) -> list[JobStatus]:
 
 def allowed_from(status: JobStatus, before_hold: JobStatus | None) -> list[JobStatus]:
     """The statuses a job in ``status`` (held from ``before_hold``) may move to."""
+    return list(_allowed(status, before_hold))
+
+
+@functools.cache
+def _allowed(status: JobStatus, before_hold: JobStatus | None) -> tuple[JobStatus, ...]:
     allowed = set(TRANSITIONS[status])
     if status is S.ON_HOLD:
         allowed = {s for s in allowed if s in {before_hold, S.CANCELLED}}
-    return [s for s in JobStatus if s in allowed]
+    return tuple(s for s in JobStatus if s in allowed)
 
 
 class JobNotFound(NotFoundError):
