@@ -192,3 +192,21 @@ def test_a_bare_id_and_a_route_template_pass_unchanged() -> None:
     )
     event = mask_pii(None, "info", {"event": "x", "route": "/api/v1/jobs/{job_id}"})
     assert event["route"] == "/api/v1/jobs/{job_id}"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("jobs.service.create_completed", "jobs.service.create_completed"),
+        ("token is Bearer abcdefghij", f"token is Bearer {REDACTED}"),
+        ("Basic QWxhZGRpbjpvcGVuc2VzYW1l", f"Basic {REDACTED}"),
+        ("write to ann@example.org", "write to [email]"),
+        ("password=hunter", f"password={REDACTED}"),
+        ("jwt eyJhbGciOiJub.eyJzdWIiOiJhYmN.abc", "jwt [jwt]"),
+    ],
+)
+def test_only_text_without_any_trigger_skips_the_patterns(
+    text: str, masked: str
+) -> None:
+    # Each masked case has exactly one of the triggers the fast path looks for.
+    assert mask_text(text) == masked
