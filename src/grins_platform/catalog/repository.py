@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from grins_platform.catalog.models import (
     Equipment,
@@ -64,6 +65,13 @@ class OfferingRepository(Repository[Offering]):
         return sorted(set(codes) - known)
 
 
+_OVERRIDE: Final = select(PriceOverride).where(
+    PriceOverride.customer_id == bindparam("customer_id"),
+    PriceOverride.offering_id == bindparam("offering_id"),
+)
+_OVERRIDE_FOR_UPDATE: Final = _OVERRIDE.with_for_update()
+
+
 class OverrideRepository(Repository[PriceOverride]):
     """Customer price overrides."""
 
@@ -86,13 +94,10 @@ class OverrideRepository(Repository[PriceOverride]):
         for_update: bool = False,
     ) -> PriceOverride | None:
         """The override of this customer for this offering."""
-        stmt = select(PriceOverride).where(
-            PriceOverride.customer_id == customer_id,
-            PriceOverride.offering_id == offering_id,
+        stmt = _OVERRIDE_FOR_UPDATE if for_update else _OVERRIDE
+        return await self.session.scalar(
+            stmt, {"customer_id": customer_id, "offering_id": offering_id}
         )
-        if for_update:
-            stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)
 
 
 class ServicePlanRepository(Repository[ServicePlan]):

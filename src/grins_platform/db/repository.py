@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grins_platform.db.base import Base
 
 ModelT = TypeVar("ModelT", bound=Base)
+
+
+@functools.cache
+def _by_id(model: type[Base], *, for_update: bool) -> Select[Any]:
+    """``SELECT`` one row of ``model`` by id, built once per model."""
+    stmt: Select[Any] = select(model).where(
+        model.id == bindparam("entity_id")  # type: ignore[attr-defined]
+    )
+    if for_update:
+        # Re-read after locking: an object already in the session is refreshed.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return stmt
 
 
 class Repository(Generic[ModelT]):
@@ -30,13 +43,9 @@ class Repository(Generic[ModelT]):
         self, entity_id: uuid.UUID, *, for_update: bool = False
     ) -> ModelT | None:
         """The row with this id, optionally locked ``FOR UPDATE``."""
-        stmt: Select[Any] = select(self.model).where(
-            self.model.id == entity_id  # type: ignore[attr-defined]
+        result = await self.session.execute(
+            _by_id(self.model, for_update=for_update), {"entity_id": entity_id}
         )
-        if for_update:
-            # Re-read after locking: an object already in the session is refreshed.
-            stmt = stmt.with_for_update().execution_options(populate_existing=True)
-        result = await self.session.execute(stmt)
         row: ModelT | None = result.scalar_one_or_none()
         return row
 

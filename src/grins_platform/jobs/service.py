@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grins_platform.audit.service import Actor, AuditService, changed_only, snapshot
@@ -46,6 +46,17 @@ LIVE_STATUSES: Final = tuple(s for s in JobStatus if s not in HISTORIC_STATUSES)
 PRICE_FIELDS: Final = frozenset({"quoted_price_cents", "final_price_cents"})
 TECHNICIAN_TRANSITIONS: Final = frozenset({JobStatus.IN_PROGRESS, JobStatus.COMPLETED})
 """Technicians start and finish work; they never cancel, close or hold a job."""
+
+# Statements built once (building a WHERE clause costs more than running it).
+_LOCK_JOB: Final = (
+    select(Job)
+    .where(Job.id == bindparam("job_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LIVE_PROPERTY: Final = select(Property).where(
+    Property.id == bindparam("property_id"), Property.deleted_at.is_(None)
+)
 
 
 class JobService(LoggerMixin):
@@ -306,23 +317,20 @@ class JobService(LoggerMixin):
         Not there or not visible → 404 (as a read); ``populate_existing`` as in
         ``lock_job`` (an object already in the session is refreshed from the row).
         """
-        stmt = select(Job).where(Job.id == job_id)
         visible = visible_job_ids(caller)
-        if visible is not None:
-            stmt = stmt.where(Job.id.in_(visible))
-        job = await self.session.scalar(
-            stmt.with_for_update().execution_options(populate_existing=True)
-        )
+        if visible is None:
+            job = await self.session.scalar(_LOCK_JOB, {"job_id": job_id})
+        else:
+            stmt = select(Job).where(Job.id == job_id, Job.id.in_(visible))
+            job = await self.session.scalar(
+                stmt.with_for_update().execution_options(populate_existing=True)
+            )
         if job is None:
             raise JobNotFound
         return job
 
     async def _live_property(self, property_id: uuid.UUID) -> Property:
-        prop = await self.session.scalar(
-            select(Property).where(
-                Property.id == property_id, Property.deleted_at.is_(None)
-            )
-        )
+        prop = await self.session.scalar(_LIVE_PROPERTY, {"property_id": property_id})
         if prop is None:
             raise NotFoundError("property not found")
         return prop
