@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 from fastapi import FastAPI
@@ -88,11 +88,12 @@ def create_app(
         app.state.settings = resolved
         app.state.db = database
         app.state.redis = redis
-        app.state.session_cache = (
+        session_cache = (
             SessionCache(redis, ttl_seconds=resolved.auth_cache_seconds)
             if resolved.auth_cache_seconds > 0
             else None
         )
+        app.state.session_cache = session_cache
         app.state.cache = Cache(
             redis, timer=timing_logger(enabled=resolved.log_queries)
         )
@@ -104,7 +105,12 @@ def create_app(
             version=__version__,
         )
         try:
-            async with reporting():
+            async with (
+                reporting(),
+                session_cache.listening()
+                if session_cache is not None
+                else nullcontext(),
+            ):
                 yield {}
         finally:
             await redis.aclose()

@@ -197,14 +197,14 @@ class AuthService(LoggerMixin):
         except InvalidToken as exc:
             auth_log.rejected("access_token", reason=str(exc))
             raise AuthenticationError("invalid or expired access token") from exc
-        cache, epoch = self.session_cache, None
+        cache, read = self.session_cache, None
         if cache is not None:
             cached = await cache.lookup(
                 claims.user_id, claims.session_id, claims.token_version
             )
             if cached is not None:
                 return cached, claims.session_id
-            epoch = await cache.current_epoch(claims.user_id)
+            read = await cache.current_epoch(claims.user_id)
         found = await self.sessions.get_user_and_session(
             claims.user_id, claims.session_id
         )
@@ -218,8 +218,8 @@ class AuthService(LoggerMixin):
         ):
             auth_log.rejected("access_token", reason="revoked", user_id=str(user.id))
             raise AuthenticationError("session has ended; log in again")
-        if cache is not None and epoch is not None:
-            cache.remember(user, family.id, epoch)
+        if cache is not None and read is not None:
+            cache.remember(user, family.id, read)
         return user, family.id
 
     def _end_cached_sessions_after_commit(self, user_id: uuid.UUID) -> None:
