@@ -540,3 +540,26 @@ async def test_heartbeats_keep_a_quiet_subscription_live_and_stopping_is_prompt(
     events = [line["event"] for line in logs.since_mark()]
     assert "auth.session_cache.subscription_lost_detected" not in events
     assert "auth.session_cache.subscribe_retry_detected" not in events
+
+
+async def test_a_remembered_user_is_a_detached_copy_like_a_loaded_one(
+    session: AsyncSession,
+) -> None:
+    from sqlalchemy import inspect  # noqa: PLC0415
+
+    from grins_platform.auth.session_cache import (  # noqa: PLC0415
+        _USER_FIELDS,
+        _detached_user,
+    )
+
+    stored = await make_user(session, role=Role.MANAGER)
+    copy = _detached_user({name: getattr(stored, name) for name in _USER_FIELDS})
+    state = inspect(copy)
+    assert state.detached
+    assert state.key == inspect(stored).key
+    assert (copy.id, copy.email, copy.role) == (stored.id, stored.email, Role.MANAGER)
+    assert not state.modified
+    with pytest.raises(DetachedInstanceError):
+        _ = copy.password_hash  # never copied: not readable from the cache
+    # The session that loaded the user still holds its own object, untouched.
+    assert await session.get(User, stored.id) is stored
