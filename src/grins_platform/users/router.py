@@ -19,7 +19,10 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 async def get_user_service(request: Request, session: SessionDep) -> UserService:
     """The user service for this request."""
-    return UserService(session, request.app.state.settings, request.app.state.redis)
+    state = request.app.state
+    return UserService(
+        session, state.settings, state.redis, getattr(state, "session_cache", None)
+    )
 
 
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grins_platform.auth.repository import AuthSessionRepository
 from grins_platform.auth.security import hash_password, password_problem
-from grins_platform.auth.session_cache import end_cached_sessions
+from grins_platform.auth.session_cache import SessionCache, end_cached_sessions
 from grins_platform.core.config import Settings
 from grins_platform.core.errors import ConflictError, NotFoundError, ValidationFailed
 from grins_platform.core.log_config import LoggerMixin
@@ -52,10 +52,15 @@ class UserService(LoggerMixin):
     DOMAIN = "users"
 
     def __init__(
-        self, session: AsyncSession, settings: Settings, redis: Redis | None = None
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        redis: Redis | None = None,
+        session_cache: SessionCache | None = None,
     ) -> None:
         self.settings = settings
         self.redis = redis
+        self.session_cache = session_cache
         self.uow = UnitOfWork(session)
         self.users = UserRepository(session)
         self.sessions = AuthSessionRepository(session)
@@ -159,11 +164,13 @@ class UserService(LoggerMixin):
 
     def _end_cached_sessions_after_commit(self, user_id: uuid.UUID) -> None:
         """After the commit, make every worker re-check this user's sessions."""
-        redis = self.redis
+        redis, local = self.redis, self.session_cache
         if redis is None:
             return
 
         async def _end() -> None:
+            if local is not None:  # this worker at once; the others by message
+                local.forget_user(user_id)
             await end_cached_sessions(redis, user_id)
 
         self.uow.after_commit(_end)
