@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +21,12 @@ from grins_platform.customers.models import (
     CustomerConsent,
 )
 from grins_platform.customers.repository import ConsentRepository
-from grins_platform.customers.schemas import ConsentCreate
+from grins_platform.customers.schemas import (
+    ConsentCreate,
+    ConsentRead,
+    ConsentState,
+    CurrentConsent,
+)
 from grins_platform.customers.service import CustomerService
 from grins_platform.db.uow import UnitOfWork
 from grins_platform.users.models import User
@@ -30,24 +34,25 @@ from grins_platform.users.models import User
 _TICK = timedelta(microseconds=1)
 
 
-@dataclass(frozen=True, slots=True)
-class ConsentView:
-    """The consent in force per channel and purpose, and the whole ledger."""
-
-    current: dict[tuple[ConsentChannel, ConsentPurpose], CustomerConsent | None]
-    ledger: Sequence[CustomerConsent]
-
-
-def consent_view(ledger: Sequence[CustomerConsent]) -> ConsentView:
+def consent_state(ledger: Sequence[ConsentRead]) -> ConsentState:
     """The consent in force, read off the ledger (newest first): no second query."""
-    newest: dict[tuple[ConsentChannel, ConsentPurpose], CustomerConsent] = {}
+    newest: dict[tuple[ConsentChannel, ConsentPurpose], ConsentRead] = {}
     for row in ledger:
         newest.setdefault((row.channel, row.purpose), row)
-    current: dict[tuple[ConsentChannel, ConsentPurpose], CustomerConsent | None] = {
-        key: newest.get(key)
-        for key in itertools.product(ConsentChannel, ConsentPurpose)
-    }
-    return ConsentView(current=current, ledger=ledger)
+    current: list[CurrentConsent] = []
+    for channel, purpose in itertools.product(ConsentChannel, ConsentPurpose):
+        last = newest.get((channel, purpose))
+        current.append(
+            CurrentConsent(
+                channel=channel,
+                purpose=purpose,
+                granted=last.granted if last else False,
+                recorded_at=last.recorded_at if last else None,
+                source=last.source if last else None,
+                wording_version=last.wording_version if last else None,
+            )
+        )
+    return ConsentState(current=current, ledger=list(ledger))
 
 
 class ConsentService(LoggerMixin):
@@ -112,7 +117,9 @@ class ConsentService(LoggerMixin):
         )
         return row
 
-    async def consent_state(self, customer_id: uuid.UUID, *, user: User) -> ConsentView:
-        """The consent in force for every channel and purpose, and the ledger."""
+    async def ledger(
+        self, customer_id: uuid.UUID, *, user: User
+    ) -> Sequence[CustomerConsent]:
+        """The whole ledger of a customer the caller may see, newest first."""
         customer = await self.customers.load_visible(customer_id, user)
-        return consent_view(await self.consents.ledger(customer.id))
+        return await self.consents.ledger(customer.id)

@@ -5,17 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
 
 from grins_platform.customers.models import Customer, CustomerConsent
-from grins_platform.customers.search import CustomerQuery, customer_search
 from grins_platform.db.repository import Repository
 
 
 class CustomerRepository(Repository[Customer]):
-    """Customers by id, phone, email, and searched lists."""
+    """Customers by id, phone and email."""
 
     model = Customer
 
@@ -65,23 +63,6 @@ class CustomerRepository(Repository[Customer]):
         if exclude is not None:
             stmt = stmt.where(Customer.id != exclude)
         return (await self.session.execute(stmt.limit(1))).scalar_one_or_none()
-
-    async def search(
-        self,
-        query: CustomerQuery,
-        *,
-        visible: Select[uuid.UUID] | None,
-        limit: int,
-        offset: int,
-    ) -> tuple[Sequence[Customer], int]:
-        """A page of live customers matching ``query`` and the total."""
-        stmt: Select[Any] = customer_search(query)
-        if visible is not None:
-            stmt = stmt.where(Customer.id.in_(visible))
-        if query.q and query.q.strip():
-            return await self.page_and_total(stmt, limit=limit, offset=offset)
-        total = await self.count(stmt)
-        return await self.page(stmt, limit=limit, offset=offset), total
 
     async def lock_pair(
         self, first: uuid.UUID, second: uuid.UUID

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Query, Response, status
 
 from grins_platform.auth.dependencies import ClientDep, CurrentUser, ManagerUser
 from grins_platform.core.pagination import Page, PageDep
-from grins_platform.customers.consent import ConsentView, consent_view
+from grins_platform.customers.consent import consent_state
 from grins_platform.customers.dependencies import (
     ConsentServiceDep,
+    CustomerQueriesDep,
     CustomerServiceDep,
     MergeServiceDep,
 )
@@ -24,7 +25,6 @@ from grins_platform.customers.schemas import (
     ConsentCreate,
     ConsentRead,
     ConsentState,
-    CurrentConsent,
     CustomerCreate,
     CustomerHistoryRead,
     CustomerRead,
@@ -34,9 +34,6 @@ from grins_platform.customers.schemas import (
     MergeRequest,
 )
 from grins_platform.customers.search import CustomerQuery
-from grins_platform.jobs.schemas import JobSummary
-from grins_platform.properties.schemas import PropertyRead
-from grins_platform.requests.schemas import ServiceRequestRead
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -57,7 +54,7 @@ async def create_customer(
 async def list_customers(
     *,
     user: CurrentUser,
-    service: CustomerServiceDep,
+    queries: CustomerQueriesDep,
     page: PageDep,
     q: Annotated[
         str | None,
@@ -84,25 +81,15 @@ async def list_customers(
         has_open_work=has_open_work,
         sort=sort,
     )
-    rows, total = await service.list_customers(
-        query, user=user, limit=page.limit, offset=page.offset
-    )
-    return Page[CustomerRead](
-        items=[CustomerRead.model_validate(c) for c in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return await queries.page(query, user, limit=page.limit, offset=page.offset)
 
 
 @router.get("/{customer_id}", response_model=CustomerRead)
 async def get_customer(
-    customer_id: uuid.UUID, user: CurrentUser, service: CustomerServiceDep
+    customer_id: uuid.UUID, user: CurrentUser, queries: CustomerQueriesDep
 ) -> CustomerRead:
     """One customer (a merged one is 404 naming ``merged_into_id``)."""
-    return CustomerRead.model_validate(
-        await service.get_customer(customer_id, user=user)
-    )
+    return await queries.get(customer_id, user)
 
 
 @router.patch("/{customer_id}", response_model=CustomerRead)
@@ -132,23 +119,10 @@ async def delete_customer(
 
 @router.get("/{customer_id}/history", response_model=CustomerHistoryRead)
 async def get_customer_history(
-    customer_id: uuid.UUID,
-    user: CurrentUser,
-    service: CustomerServiceDep,
+    customer_id: uuid.UUID, user: CurrentUser, queries: CustomerQueriesDep
 ) -> CustomerHistoryRead:
     """The customer with properties, requests, jobs and consent."""
-    history = await service.history(customer_id, user=user)
-    state = consent_view(history.consents)
-    return CustomerHistoryRead(
-        customer=CustomerRead.model_validate(history.customer),
-        properties=[
-            PropertyRead.from_property(p, show_codes=p.id in history.codes_visible)
-            for p in history.properties
-        ],
-        requests=[ServiceRequestRead.model_validate(r) for r in history.requests],
-        jobs=[JobSummary.model_validate(j) for j in history.jobs],
-        consent=_consent_state(state),
-    )
+    return await queries.history(customer_id, user)
 
 
 @router.post(
@@ -173,7 +147,8 @@ async def get_consents(
     customer_id: uuid.UUID, user: CurrentUser, service: ConsentServiceDep
 ) -> ConsentState:
     """The consent in force per channel and purpose, and the whole ledger."""
-    return _consent_state(await service.consent_state(customer_id, user=user))
+    ledger = await service.ledger(customer_id, user=user)
+    return consent_state([ConsentRead.model_validate(row) for row in ledger])
 
 
 @router.get("/{customer_id}/duplicates", response_model=list[DuplicateCandidate])
@@ -202,20 +177,3 @@ async def merge_customer(
         customer_id, body.duplicate_id, user=user, ip=client.ip
     )
     return CustomerRead.model_validate(survivor)
-
-
-def _consent_state(view: ConsentView) -> ConsentState:
-    current = [
-        CurrentConsent(
-            channel=channel,
-            purpose=purpose,
-            granted=row.granted if row else False,
-            recorded_at=row.recorded_at if row else None,
-            source=row.source if row else None,
-            wording_version=row.wording_version if row else None,
-        )
-        for (channel, purpose), row in view.current.items()
-    ]
-    return ConsentState(
-        current=current, ledger=[ConsentRead.model_validate(r) for r in view.ledger]
-    )

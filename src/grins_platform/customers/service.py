@@ -1,15 +1,14 @@
-"""Customer use cases: create, read, search, update, soft-delete, history.
+"""Customer use cases: create, update, soft-delete, and loading a visible customer.
 
 Each public method is one use case and commits once through the unit of work;
 ``stage_create`` does the work of a create without committing, for use cases that
-span domains (converting a service request, the spreadsheet import).
+span domains (converting a service request). Reads for the API (lists, search, one
+customer, history) are read models in ``customers/queries.py``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,39 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grins_platform.audit.service import Actor, AuditService, changed_only, snapshot
 from grins_platform.core.errors import ValidationFailed
 from grins_platform.core.log_config import LoggerMixin
-from grins_platform.customers.access import (
-    may_see_access_codes,
-    visible_customer_ids_for,
-    visible_property_ids_for,
-)
+from grins_platform.customers.access import visible_customer_ids_for
 from grins_platform.customers.errors import CustomerNotFound, DuplicateCustomer
-from grins_platform.customers.models import Customer, CustomerConsent
-from grins_platform.customers.repository import ConsentRepository, CustomerRepository
+from grins_platform.customers.models import Customer
+from grins_platform.customers.repository import CustomerRepository
 from grins_platform.customers.schemas import CustomerCreate, CustomerUpdate
-from grins_platform.customers.search import CustomerQuery
 from grins_platform.db.uow import UnitOfWork
-from grins_platform.jobs.access import visible_job_ids
-from grins_platform.jobs.models import Job
-from grins_platform.jobs.repository import JobRepository
-from grins_platform.properties.models import Property
-from grins_platform.properties.repository import PropertyRepository
-from grins_platform.requests.models import ServiceRequest
-from grins_platform.requests.repository import ServiceRequestRepository
 from grins_platform.users.models import User
 
 ENTITY = "customer"
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerHistory:
-    """Everything known about a customer so far (jobs, visits, invoices later)."""
-
-    customer: Customer
-    properties: Sequence[Property]
-    requests: Sequence[ServiceRequest]
-    consents: Sequence[CustomerConsent]
-    codes_visible: frozenset[uuid.UUID]
-    jobs: Sequence[Job] = ()
 
 
 class CustomerService(LoggerMixin):
@@ -90,18 +65,6 @@ class CustomerService(LoggerMixin):
             actor, "customer.created", ENTITY, customer.id, after=snapshot(customer)
         )
         return customer
-
-    async def get_customer(self, customer_id: uuid.UUID, *, user: User) -> Customer:
-        """A live customer the caller may see (404 otherwise)."""
-        return await self.load_visible(customer_id, user)
-
-    async def list_customers(
-        self, query: CustomerQuery, *, user: User, limit: int, offset: int
-    ) -> tuple[Sequence[Customer], int]:
-        """A page of the customers the caller may see, and the total."""
-        return await self.customers.search(
-            query, visible=visible_customer_ids_for(user), limit=limit, offset=offset
-        )
 
     async def update_customer(
         self,
@@ -159,32 +122,6 @@ class CustomerService(LoggerMixin):
         )
         await self.uow.commit()
         self.log_completed("delete", customer_id=str(customer.id))
-
-    async def history(self, customer_id: uuid.UUID, *, user: User) -> CustomerHistory:
-        """The customer with their properties, requests and consent ledger."""
-        customer = await self.load_visible(customer_id, user)
-        properties = await PropertyRepository(self.session).list_for_customer(
-            customer.id, visible=visible_property_ids_for(user)
-        )
-        codes_visible = frozenset(
-            [
-                p.id
-                for p in properties
-                if await may_see_access_codes(self.session, user, p.id)
-            ]
-        )
-        return CustomerHistory(
-            customer=customer,
-            properties=properties,
-            requests=await ServiceRequestRepository(self.session).list_for_customer(
-                customer.id
-            ),
-            consents=await ConsentRepository(self.session).ledger(customer.id),
-            codes_visible=codes_visible,
-            jobs=await JobRepository(self.session).history_for(
-                customer_id=customer.id, visible_ids=visible_job_ids(user)
-            ),
-        )
 
     async def load_visible(
         self, customer_id: uuid.UUID, user: User, *, for_update: bool = False

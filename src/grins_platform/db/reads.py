@@ -60,6 +60,24 @@ class Reads(Protocol):
         ...
 
 
+class Params:
+    """Positional parameters (``$1``, ``$2``...) collected while a query is built.
+
+    ``arg(value)`` appends ``value`` and returns its placeholder, so a fragment reads
+    ``f"c.city = {arg(city)}"``; ``values`` go to ``fetch`` in that order.
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        """Add ``value``; its placeholder."""
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
 async def _keep(_connection: asyncpg.Connection) -> None:
     """Pool reset: nothing to undo (read models change no session state)."""
 
