@@ -35,7 +35,13 @@ from grins_platform.core.redis import create_redis
 from grins_platform.db import migrations
 from grins_platform.db.embedded import ensure_services
 from grins_platform.db.reads import SessionReads
-from grins_platform.db.session import create_engine, get_reads, get_session
+from grins_platform.db.session import (
+    SessionOpener,
+    create_engine,
+    get_reads,
+    get_session,
+    get_session_opener,
+)
 from grins_platform.main import create_app
 from grins_platform.models import metadata
 
@@ -192,8 +198,15 @@ async def app_client(
     async def _test_reads() -> SessionReads:
         return SessionReads(session)
 
+    async def _test_opener() -> SessionOpener:
+        async def _open() -> AsyncSession:
+            return session
+
+        return _open
+
     app.dependency_overrides[get_session] = _test_session
     app.dependency_overrides[get_reads] = _test_reads
+    app.dependency_overrides[get_session_opener] = _test_opener
     async with (
         LifespanManager(app) as manager,
         AsyncClient(

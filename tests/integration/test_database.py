@@ -17,6 +17,7 @@ from grins_platform.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
 from grins_platform.db.reads import ReadPool
 from grins_platform.db.repository import Repository
 from grins_platform.db.session import (
+    Database,
     create_engine,
     create_read_sessionmaker,
     create_sessionmaker,
@@ -289,6 +290,48 @@ async def test_every_request_session_is_closed_when_the_request_ends(
             await conn.execute(
                 text("DELETE FROM customers WHERE phone = '+16125550177'")
             )
+            await conn.execute(
+                text("DELETE FROM users WHERE id = :id"), {"id": admin.id}
+            )
+
+
+async def test_a_remembered_caller_reading_a_read_model_makes_no_orm_session(
+    test_settings: Settings, engine: AsyncEngine
+) -> None:
+    from asgi_lifespan import LifespanManager  # noqa: PLC0415
+    from httpx import ASGITransport  # noqa: PLC0415
+
+    from grins_platform.main import create_app  # noqa: PLC0415
+
+    maker = create_sessionmaker(engine)
+    async with maker() as session:
+        admin = await make_user(session, role=Role.ADMIN)
+        await session.commit()
+    app = create_app(test_settings, configure_logs=False)
+    try:
+        async with (
+            LifespanManager(app) as manager,
+            AsyncClient(
+                transport=ASGITransport(app=manager.app), base_url="http://t"
+            ) as client,
+        ):
+            me = await login(client, admin)
+            made: list[object] = []
+            database: Database = app.state.db
+            plain = database.read_sessionmaker
+
+            def counting() -> AsyncSession:
+                made.append(1)
+                return plain()
+
+            database.read_sessionmaker = counting  # type: ignore[assignment]
+            url = f"/api/v1/jobs/{uuid.uuid4()}"
+            first = await client.get(url, headers=me.headers)  # checks the database
+            second = await client.get(url, headers=me.headers)  # from memory
+            assert (first.status_code, second.status_code) == (404, 404)
+            assert len(made) == 1
+    finally:
+        async with engine.begin() as conn:
             await conn.execute(
                 text("DELETE FROM users WHERE id = :id"), {"id": admin.id}
             )

@@ -12,16 +12,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from grins_platform.auth.service import AuthService, ClientInfo
+from grins_platform.auth.service import AuthService, ClientInfo, remembered_session
+from grins_platform.auth.session_cache import SessionCache
 from grins_platform.core.errors import (
     AuthenticationError,
     NotFoundError,
     PermissionDenied,
 )
 from grins_platform.core.redis import RedisDep
-from grins_platform.db.session import SessionDep
+from grins_platform.db.session import SessionDep, SessionOpener, SessionOpenerDep
 from grins_platform.users.models import Role, User
 
 bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
@@ -63,25 +63,36 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 async def _authenticate(
-    request: Request, session: AsyncSession, credentials: Credentials
+    request: Request, open_session: SessionOpener, credentials: Credentials
 ) -> Principal:
-    """Authenticate the bearer token (any state of the account's password)."""
+    """Authenticate the bearer token (any state of the account's password).
+
+    A session this worker remembers needs no database (and no ORM session); any
+    other goes through ``AuthService.authenticate``.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("authentication required")
     state = request.app.state
-    service = AuthService(
-        session, state.redis, state.settings, getattr(state, "session_cache", None)
+    cache: SessionCache | None = getattr(state, "session_cache", None)
+    token = credentials.credentials
+    found = (
+        None
+        if cache is None
+        else await remembered_session(state.settings, cache, token)
     )
-    user, session_id = await service.authenticate(credentials.credentials)
+    if found is None:
+        service = AuthService(await open_session(), state.redis, state.settings, cache)
+        found = await service.authenticate(token)
+    user, session_id = found
     request.scope.setdefault("state", {})["user_id"] = str(user.id)
     return Principal(user=user, session_id=session_id)
 
 
 async def get_principal(
-    request: Request, session: SessionDep, credentials: Credentials
+    request: Request, open_session: SessionOpenerDep, credentials: Credentials
 ) -> Principal:
     """The caller and their session (for the auth routes; others take a user)."""
-    return await _authenticate(request, session, credentials)
+    return await _authenticate(request, open_session, credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -102,20 +113,20 @@ def _usable(user: User) -> User:
 
 
 async def get_current_user(
-    request: Request, session: SessionDep, credentials: Credentials
+    request: Request, open_session: SessionOpenerDep, credentials: Credentials
 ) -> User:
     """Any signed-in staff member."""
-    return _usable((await _authenticate(request, session, credentials)).user)
+    return _usable((await _authenticate(request, open_session, credentials)).user)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 async def get_manager_user(
-    request: Request, session: SessionDep, credentials: Credentials
+    request: Request, open_session: SessionOpenerDep, credentials: Credentials
 ) -> User:
     """An admin or manager (the office)."""
-    user = _usable((await _authenticate(request, session, credentials)).user)
+    user = _usable((await _authenticate(request, open_session, credentials)).user)
     if user.role not in {Role.ADMIN, Role.MANAGER}:
         raise PermissionDenied("requires the manager or admin role")
     return user
@@ -125,10 +136,10 @@ ManagerUser = Annotated[User, Depends(get_manager_user)]
 
 
 async def get_admin_user(
-    request: Request, session: SessionDep, credentials: Credentials
+    request: Request, open_session: SessionOpenerDep, credentials: Credentials
 ) -> User:
     """An admin."""
-    user = _usable((await _authenticate(request, session, credentials)).user)
+    user = _usable((await _authenticate(request, open_session, credentials)).user)
     if user.role is not Role.ADMIN:
         raise PermissionDenied("requires the admin role")
     return user

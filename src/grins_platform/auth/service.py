@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grins_platform.auth.models import AuthSession
 from grins_platform.auth.repository import AuthSessionRepository
 from grins_platform.auth.security import (
+    AccessClaims,
     DummyHash,
     InvalidToken,
     create_access_token,
@@ -62,6 +63,27 @@ class ClientInfo:
 
     ip: str
     user_agent: str | None = None
+
+
+def access_claims(settings: Settings, token: str) -> AccessClaims:
+    """The claims of a valid access token, or ``AuthenticationError``."""
+    try:
+        return decode_access_token(settings, token)
+    except InvalidToken as exc:
+        auth_log.rejected("access_token", reason=str(exc))
+        raise AuthenticationError("invalid or expired access token") from exc
+
+
+async def remembered_session(
+    settings: Settings, cache: SessionCache, token: str
+) -> tuple[User, uuid.UUID] | None:
+    """The token's user and session from this worker's memory, or ``None``.
+
+    No database and no ORM session: ``None`` means ``authenticate`` must check.
+    """
+    claims = access_claims(settings, token)
+    user = await cache.lookup(claims.user_id, claims.session_id, claims.token_version)
+    return None if user is None else (user, claims.session_id)
 
 
 class AuthService(LoggerMixin):
@@ -192,11 +214,7 @@ class AuthService(LoggerMixin):
 
     async def authenticate(self, token: str) -> tuple[User, uuid.UUID]:
         """The active user behind an access token, or ``AuthenticationError``."""
-        try:
-            claims = decode_access_token(self.settings, token)
-        except InvalidToken as exc:
-            auth_log.rejected("access_token", reason=str(exc))
-            raise AuthenticationError("invalid or expired access token") from exc
+        claims = access_claims(self.settings, token)
         cache, read = self.session_cache, None
         if cache is not None:
             cached = await cache.lookup(

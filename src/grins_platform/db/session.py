@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -236,6 +236,24 @@ async def close_request_session(state: dict[str, Any]) -> None:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+SessionOpener = Callable[[], Awaitable[AsyncSession]]
+
+
+async def get_session_opener(request: Request) -> SessionOpener:
+    """``get_session`` for later: for code that needs a session only sometimes.
+
+    Authentication mostly answers from the worker's memory of verified sessions;
+    a request that reads through a read model then never makes an ORM session.
+    """
+
+    async def open_session() -> AsyncSession:
+        return await get_session(request)
+
+    return open_session
+
+
+SessionOpenerDep = Annotated[SessionOpener, Depends(get_session_opener)]
 
 
 async def get_reads(request: Request) -> Reads:
