@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grins_platform.audit.models import AuditEntry
+from grins_platform.customers.models import Customer
+from grins_platform.customers.repository import NEW_COLUMNS
+from grins_platform.customers.schemas import CustomerCreate
 from grins_platform.requests.models import RequestStatus
 from grins_platform.users.models import Role
 from tests.conftest import LogCapture
@@ -108,6 +111,70 @@ async def test_same_email_any_case_is_409(
     assert response.status_code == 409
     assert response.json()["existing_id"] == str(existing.id)
     assert response.json()["field"] == "email"
+
+
+async def test_create_answers_what_a_read_returns_and_audits_the_set_fields(
+    app_client: AsyncClient, office: LoggedIn, session: AsyncSession
+) -> None:
+    created = await app_client.post(
+        CUSTOMERS,
+        headers=office.headers,
+        json=new_customer(alt_phone="952 555 0101", company="Acme", notes="x"),
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    read = await app_client.get(f"{CUSTOMERS}/{body['id']}", headers=office.headers)
+    assert read.json() == body
+    assert body["is_active"] is True
+    assert body["deleted_at"] is None
+    entry = (
+        await session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_id == uuid.UUID(body["id"]))
+        )
+    ).one()
+    assert entry.after is not None
+    assert set(entry.after) == {*NEW_COLUMNS, "is_active", "created_at", "updated_at"}
+    assert set(NEW_COLUMNS) == {"id", *CustomerCreate.model_fields}
+
+
+@pytest.mark.parametrize(
+    ("existing", "payload", "field"),
+    [
+        ({"phone": "+16125550111"}, {"alt_phone": "612-555-0111"}, "phone"),
+        (
+            {"phone": "+16125550112", "alt_phone": "+16515550113"},
+            {"phone": "651-555-0113"},
+            "phone",
+        ),
+        (
+            {"phone": "+16125550114", "alt_phone": "+16515550115"},
+            {"phone": "763-555-0116", "alt_phone": "(651) 555-0115"},
+            "phone",
+        ),
+        ({"email": "taken@example.com"}, {"email": "Taken@Example.com"}, "email"),
+    ],
+)
+async def test_a_phone_or_alternate_phone_or_email_in_use_is_409(
+    app_client: AsyncClient,
+    office: LoggedIn,
+    session: AsyncSession,
+    existing: dict[str, str],
+    payload: dict[str, str],
+    field: str,
+) -> None:
+    holder = await make_customer(session, **existing)
+    response = await app_client.post(
+        CUSTOMERS,
+        headers=office.headers,
+        json={"name": "New", "phone": "763 555 0199", **payload},
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["field"] == field
+    assert response.json()["existing_id"] == str(holder.id)
+    count = await session.scalar(
+        select(func.count()).select_from(Customer).where(Customer.name == "New")
+    )
+    assert count == 0
 
 
 @pytest.mark.parametrize(

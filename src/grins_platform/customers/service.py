@@ -9,8 +9,9 @@ customer, history) are read models in ``customers/queries.py``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,12 +22,18 @@ from grins_platform.core.log_config import LoggerMixin
 from grins_platform.customers.access import visible_customer_ids_for
 from grins_platform.customers.errors import CustomerNotFound, DuplicateCustomer
 from grins_platform.customers.models import Customer
-from grins_platform.customers.repository import CustomerRepository
+from grins_platform.customers.repository import (
+    NEW_COLUMNS,
+    CustomerRepository,
+    Taken,
+)
 from grins_platform.customers.schemas import CustomerCreate, CustomerUpdate
 from grins_platform.db.uow import UnitOfWork
 from grins_platform.users.models import User
 
 ENTITY = "customer"
+CREATED_FIELDS: Final = (*NEW_COLUMNS, "is_active", "created_at", "updated_at")
+"""What the audit entry of a create shows: the fields a create sets."""
 
 
 class CustomerService(LoggerMixin):
@@ -58,11 +65,19 @@ class CustomerService(LoggerMixin):
         """
         if data.phone is None and data.email is None:
             raise ValidationFailed("phone", "a phone or an email is required")
-        await self._ensure_unique(data.phone, data.alt_phone, data.email)
-        customer = Customer(**data.model_dump())
-        await self._flush_unique(customer, add=True)
+        phones = _phones(data.phone, data.alt_phone)
+        customer = await self.customers.insert_unless_taken(
+            {"id": uuid.uuid4(), **data.model_dump()}, phones, data.email
+        )
+        if customer is None:
+            taken = await self.customers.taken_by(phones, data.email)
+            raise self._duplicate(phones, data.email, taken)
         await self.audit.record(
-            actor, "customer.created", ENTITY, customer.id, after=snapshot(customer)
+            actor,
+            "customer.created",
+            ENTITY,
+            customer.id,
+            after=snapshot(customer, CREATED_FIELDS),
         )
         return customer
 
@@ -143,27 +158,30 @@ class CustomerService(LoggerMixin):
         alt_phone: str | None,
         email: str | None,
         *,
-        exclude: uuid.UUID | None = None,
+        exclude: uuid.UUID,
     ) -> None:
-        for number in (phone, alt_phone):
-            if number is not None:
-                found = await self.customers.find_by_phone(number, exclude=exclude)
-                if found is not None:
-                    self.log_rejected("create", "duplicate", existing_id=str(found.id))
-                    raise DuplicateCustomer("phone", found.id)
-        if email is not None:
-            found = await self.customers.find_by_email(email, exclude=exclude)
-            if found is not None:
-                self.log_rejected("create", "duplicate", existing_id=str(found.id))
-                raise DuplicateCustomer("email", found.id)
+        phones = _phones(phone, alt_phone)
+        if not phones and email is None:
+            return
+        taken = await self.customers.taken_by(phones, email, exclude=exclude)
+        if taken:
+            raise self._duplicate(phones, email, taken)
 
-    async def _flush_unique(self, customer: Customer, *, add: bool = False) -> None:
+    def _duplicate(
+        self, phones: Sequence[str], email: str | None, taken: Sequence[Taken]
+    ) -> DuplicateCustomer:
+        """The 409 naming what is taken (a phone before the email), logged."""
+        field, existing = _taken_field(phones, email, taken)
+        self.log_rejected(
+            "create", "duplicate", existing_id=str(existing) if existing else None
+        )
+        return DuplicateCustomer(field, existing)
+
+    async def _flush_unique(self, customer: Customer) -> None:
         """Flush in a savepoint; a lost race on the unique indexes becomes a 409."""
         email, phone = customer.email, customer.phone
         try:
             async with self.session.begin_nested():
-                if add:
-                    self.session.add(customer)
                 await self.session.flush()
         except IntegrityError as exc:
             field = "email" if "email" in str(exc.orig) else "phone"
@@ -173,3 +191,26 @@ class CustomerService(LoggerMixin):
                 else await self.customers.find_by_phone(phone or "")
             )
             raise DuplicateCustomer(field, existing.id if existing else None) from exc
+
+
+def _phones(phone: str | None, alt_phone: str | None) -> list[str]:
+    return [number for number in (phone, alt_phone) if number is not None]
+
+
+def _taken_field(
+    phones: Sequence[str], email: str | None, taken: Sequence[Taken]
+) -> tuple[str, uuid.UUID | None]:
+    """Which field is taken, and by whom: the phones in order, then the email.
+
+    No one when the customer who took it (a concurrent create that won the unique
+    index) was gone again before we looked.
+    """
+    for number in phones:
+        for existing, phone, alt_phone, _ in taken:
+            if number in {phone, alt_phone}:
+                return "phone", existing
+    key = email.strip().lower() if email is not None else None
+    for existing, _, _, other in taken:
+        if key is not None and other == key:
+            return "email", existing
+    return ("phone" if phones else "email"), None
