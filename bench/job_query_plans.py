@@ -2,9 +2,9 @@
 
 Builds a scratch database (``grins_plans``) from the real migrations, fills it with
 20,000 customers, 25,000 properties and 100,000 jobs spread over five seasons (SQL
-``generate_series``, seeded), then runs the exact statements the job repository
-issues for each working list: EXPLAIN (ANALYZE, BUFFERS) once, then the statement
-repeatedly to get p50/p95. Writes ``docs/job-query-plans.md`` and the
+``generate_series``, seeded), then runs the exact statements the job read model
+(``jobs/queries.py``) issues for each working list: EXPLAIN (ANALYZE, BUFFERS) once,
+then the statement repeatedly to get p50/p95. Writes ``docs/job-query-plans.md`` and the
 "## Job working lists" section of ``BENCHMARKS.md``.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
@@ -19,18 +19,19 @@ import os
 import re
 import statistics
 import time
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Select, func, select
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from grins_platform.db import migrations
-from grins_platform.jobs.models import Job, JobCategory, JobStatus
-from grins_platform.jobs.repository import JobFilters, JobRepository, order_by
+from grins_platform.jobs.models import JobCategory, JobStatus
+from grins_platform.jobs.queries import Statement, page_statements
+from grins_platform.jobs.repository import JobFilters
+from grins_platform.users.models import Role, User
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = "grins_plans"
@@ -72,9 +73,13 @@ ANALYZE;
 """
 
 
-def statements(week: date, offering_less_city: str) -> dict[str, Select[Any]]:
-    """The statements the repository runs for each working list (page + count)."""
-    repo = JobRepository.__new__(JobRepository)
+def statements(week: date, offering_less_city: str) -> dict[str, Statement]:
+    """The statements the API runs for each working list (page + count).
+
+    The job lists are read models (``jobs/queries.py``): the page and count come
+    from ``page_statements``, as the office (who sees every job) asks for them.
+    """
+    office = User(id=uuid.uuid4(), role=Role.MANAGER)
     cases = {
         "ready to schedule, one week": JobFilters(
             statuses=[JobStatus.APPROVED],
@@ -89,25 +94,15 @@ def statements(week: date, offering_less_city: str) -> dict[str, Select[Any]]:
         "by city": JobFilters(city=offering_less_city),
         "all, newest first": JobFilters(),
     }
-    out: dict[str, Select[Any]] = {}
+    out: dict[str, Statement] = {}
     for name, f in cases.items():
-        stmt = repo._filtered(f)  # noqa: SLF001 - exactly what the API runs
-        page = stmt.order_by(*order_by(f.sort, descending=f.descending)).limit(25)
+        page, count = page_statements(f, office, limit=25, offset=0)
         out[f"{name}: page"] = page
-        out[f"{name}: count"] = select(func.count()).select_from(
-            stmt.order_by(None).subquery()
-        )
-    out["counts per status"] = select(Job.status, func.count()).group_by(Job.status)
-    return out
-
-
-def compile_sql(stmt: Select[Any]) -> str:
-    """The statement as PostgreSQL text with its parameters inlined."""
-    return str(
-        stmt.compile(
-            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
-        )
+        out[f"{name}: count"] = count
+    out["counts per status"] = (
+        "SELECT status, count(*) AS count_1 FROM jobs GROUP BY status",
     )
+    return out
 
 
 async def build(admin_dsn: str, target: str, seed: bool) -> None:
@@ -141,18 +136,18 @@ async def measure(target: str, repeat: int) -> list[dict[str, Any]]:
         )
         results: list[dict[str, Any]] = []
         for name, stmt in statements(week, "Rogers").items():
-            sql = compile_sql(stmt)
-            plan = await db.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            sql, *args = stmt
+            plan = await db.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
             times: list[float] = []
             for _ in range(repeat):
                 started = time.perf_counter()
-                await db.fetch(sql)
+                await db.fetch(sql, *args)
                 times.append((time.perf_counter() - started) * 1000)
             times.sort()
             results.append(
                 {
                     "name": name,
-                    "sql": sql,
+                    "sql": f"{sql}\n-- parameters: {args}" if args else sql,
                     "plan": "\n".join(r[0] for r in plan),
                     "p50": statistics.median(times),
                     "p95": times[int(len(times) * 0.95) - 1],
@@ -172,8 +167,9 @@ def write_docs(results: list[dict[str, Any]], repeat: int) -> None:
         "# Job working lists: query plans on 100,000 jobs",
         "",
         "Produced by `bench/job_query_plans.py` (20,000 customers, ~25,000 properties,",
-        "100,000 jobs over five seasons). Each statement is exactly what",
-        "`JobRepository` sends for that list; times are client-side round trips.",
+        "100,000 jobs over five seasons). Each statement is exactly what the",
+        "read model (`jobs/queries.py`) sends for that list, as a prepared statement",
+        "with its parameters; times are client-side round trips.",
         "",
     ]
     for r in results:

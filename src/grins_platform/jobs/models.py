@@ -75,6 +75,16 @@ class Job(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         Index("ix_jobs_created_at", "created_at", "id"),
         Index("ix_jobs_property", "property_id", "created_at"),
         Index("ix_jobs_offering_status", "offering_id", "status"),
+        # The ready-to-schedule list of a week, in priority order (scanned backwards).
+        Index(
+            "ix_jobs_ready_week",
+            "target_week",
+            "priority",
+            "id",
+            postgresql_where=text(
+                "status = 'approved' AND category = 'ready_to_schedule'"
+            ),
+        ),
         Index(
             "uq_jobs_batch_per_property",
             "property_id",
