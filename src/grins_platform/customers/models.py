@@ -7,7 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    CheckConstraint,
     Computed,
     DateTime,
     Enum,
@@ -126,6 +128,21 @@ class Customer(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         ),
         deferred=True,
     )
+
+
+class CustomerTotals(Base):
+    """How many live (not deleted, not merged) customers there are: one row.
+
+    Kept by statement-level triggers on ``customers`` (migration 0010t) in the same
+    transaction as the change, so it is exact; the unfiltered customer list reads
+    its total here instead of counting every customer on every first page.
+    """
+
+    __tablename__ = "customer_totals"
+    __table_args__ = (CheckConstraint("id", name="single_row"),)
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=True)
+    live: Mapped[int] = mapped_column(BigInteger)
 
 
 class CustomerConsent(UUIDPrimaryKeyMixin, Base):

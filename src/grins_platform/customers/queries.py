@@ -187,9 +187,12 @@ def _text_match(q: str, arg: Params) -> str:
     return f"c.id = ANY(ARRAY({' UNION '.join(candidates)}))"
 
 
+LIVE: Final = "c.deleted_at IS NULL"
+
+
 def _where(query: CustomerQuery, caller: User, arg: Params) -> str:
     """The live customers matching ``query`` that ``caller`` may see."""
-    clauses = ["c.deleted_at IS NULL"]
+    clauses = [LIVE]
     if query.text is not None:
         clauses.append(_text_match(query.text, arg))
     flags = {
@@ -273,18 +276,20 @@ class CustomerQueries:
         """A page of the visible live customers matching ``query``, with the total.
 
         One statement. A search counts its matches with ``count(*) OVER ()`` (found
-        once, not twice); a list counts in a subquery PostgreSQL runs once, so the
-        page itself still walks an index in order. A page past the end has no row
-        to carry the total: it is counted.
+        once, not twice); a filtered list counts in a subquery PostgreSQL runs once,
+        so the page itself still walks an index in order; the whole list takes its
+        total from ``customer_totals`` (kept exact by triggers). A page past the end
+        has no row to carry the total: it is counted.
         """
         arg = Params()
         where = _where(query, caller, arg)
         filters = list(arg.values)
-        total = (
-            "count(*) OVER ()"
-            if query.text is not None
-            else f"(SELECT count(*) FROM customers c WHERE {where})"
-        )
+        if query.text is not None:
+            total = "count(*) OVER ()"
+        elif where == LIVE:  # every live customer: the trigger-kept total
+            total = "(SELECT live FROM customer_totals WHERE id)"
+        else:
+            total = f"(SELECT count(*) FROM customers c WHERE {where})"
         sql = (
             f"SELECT {CUSTOMER_COLUMNS}, {total} AS total_rows FROM customers c"
             f" WHERE {where} ORDER BY {_order_by(query.sort)}"
