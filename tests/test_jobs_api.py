@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -685,25 +685,37 @@ async def test_technician_sees_and_works_only_jobs_on_own_appointments(
     assert other.status_code == 404
 
 
-async def test_office_counts_are_cached_and_dropped_on_writes(
-    app_client: AsyncClient, manager: LoggedIn, session: AsyncSession, redis: object
+async def test_office_counts_are_exact_whoever_writes(
+    app_client: AsyncClient, manager: LoggedIn, session: AsyncSession
 ) -> None:
+    def counted(response: Response) -> dict[str, int]:
+        return {c["status"]: c["count"] for c in response.json()}
+
+    before = counted(await app_client.get(f"{JOBS}/counts", headers=manager.headers))
     job = await make_job(session, status=JobStatus.APPROVED)
-    first = await app_client.get(f"{JOBS}/counts", headers=manager.headers)
-    assert {c["status"]: c["count"] for c in first.json()}["approved"] == 1
-    await make_job(session, status=JobStatus.APPROVED)  # written behind the API's back
-    cached = await app_client.get(f"{JOBS}/counts", headers=manager.headers)
-    assert {c["status"]: c["count"] for c in cached.json()}["approved"] == 1
+    other = await make_job(session, status=JobStatus.APPROVED)  # behind the API's back
+    now = counted(await app_client.get(f"{JOBS}/counts", headers=manager.headers))
+    assert now["approved"] == before["approved"] + 2
     moved = await app_client.post(
         f"{JOBS}/{job.id}/transitions",
         headers=manager.headers,
         json={"to_status": "scheduled"},
     )
     assert moved.status_code == 200
-    fresh = await app_client.get(f"{JOBS}/counts", headers=manager.headers)
-    counts = {c["status"]: c["count"] for c in fresh.json()}
-    assert counts["approved"] == 1
-    assert counts["scheduled"] == 1
+    other.notes = "an edit that moves no status"
+    await session.delete(await make_job(session, status=JobStatus.CANCELLED))
+    await session.flush()
+    after = counted(await app_client.get(f"{JOBS}/counts", headers=manager.headers))
+    assert after["approved"] == before["approved"] + 1
+    assert after["scheduled"] == before["scheduled"] + 1
+    assert after["cancelled"] == before["cancelled"]
+    assert set(after) == {s.value for s in JobStatus}
+    from sqlalchemy import text  # noqa: PLC0415
+
+    stored = await session.execute(
+        text("SELECT status::text, count(*) FROM jobs GROUP BY status")
+    )
+    assert {k: v for k, v in after.items() if v} == dict(stored.tuples().all())
 
 
 async def test_customer_history_includes_jobs_newest_first(

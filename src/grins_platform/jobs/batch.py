@@ -41,7 +41,6 @@ from grins_platform.jobs.schemas import (
     SeasonalBatchRequest,
     SeasonalBatchResult,
 )
-from grins_platform.jobs.service import COUNTS_CACHE_KEY
 from grins_platform.jobs.workflow import OPEN_STATUSES
 from grins_platform.properties.models import Property
 
@@ -79,12 +78,8 @@ class SeasonalBatchService(LoggerMixin):
         self.session = session
         self.cache = cache
         self.uow = UnitOfWork(session)
-        self.uow.after_every_commit(self._invalidate)
         self.overrides = OverrideRepository(session)
         self.audit = AuditService(session)
-
-    async def _invalidate(self) -> None:
-        await self.cache.invalidate(COUNTS_CACHE_KEY)
 
     async def run(
         self, request: SeasonalBatchRequest, actor: Actor

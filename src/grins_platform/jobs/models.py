@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -152,6 +153,19 @@ class Job(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     batch_key: Mapped[str | None] = mapped_column(String(80))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobStatusCount(Base):
+    """How many jobs are in one status: one row per status that has jobs.
+
+    Kept by statement-level triggers on ``jobs`` (migration 0011s) in the same
+    transaction as the change, so the dashboard counts are exact and one read.
+    """
+
+    __tablename__ = "job_status_counts"
+
+    status: Mapped[JobStatus] = mapped_column(JOB_STATUS_ENUM, primary_key=True)
+    jobs: Mapped[int] = mapped_column(BigInteger)
 
 
 class JobStatusChange(UUIDPrimaryKeyMixin, Base):

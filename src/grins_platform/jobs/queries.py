@@ -149,6 +149,26 @@ class JobQueries:
         data["history"] = [dict(change) for change in data["history"] or ()]
         return JobDetail.model_validate(data)
 
+    async def status_counts(self, caller: User) -> dict[JobStatus, int]:
+        """Visible jobs per status (every status listed, zero included).
+
+        The office sees every job: ``job_status_counts``, kept exact by triggers on
+        ``jobs``. A technician's few jobs are counted.
+        """
+        visible = visible_jobs_clause(caller, "j.id", "$1")
+        if visible is None:
+            rows = await self.reads.fetch(
+                "SELECT status, jobs AS n FROM job_status_counts"
+            )
+        else:
+            rows = await self.reads.fetch(
+                "SELECT j.status, count(*) AS n FROM jobs j"
+                f" WHERE {visible} GROUP BY j.status",
+                caller.id,
+            )
+        counts = {JobStatus(row["status"]): int(row["n"]) for row in rows}
+        return {status: counts.get(status, 0) for status in JobStatus}
+
     async def page(
         self, f: JobFilters, caller: User, *, limit: int, offset: int
     ) -> Page[JobRead]:

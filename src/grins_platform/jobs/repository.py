@@ -86,20 +86,6 @@ class JobRepository(Repository[Job]):
             stmt = stmt.where(Job.id.in_(f.visible_ids))
         return stmt
 
-    async def counts_by_status(
-        self,
-        visible_ids: Select[Any] | None,
-        statuses: Sequence[JobStatus] | None = None,
-    ) -> dict[JobStatus, int]:
-        """How many jobs are in each status (optionally only these statuses)."""
-        stmt = select(Job.status, func.count()).group_by(Job.status)
-        if statuses is not None:
-            stmt = stmt.where(Job.status.in_(statuses))
-        if visible_ids is not None:
-            stmt = stmt.where(Job.id.in_(visible_ids))
-        rows = (await self.session.execute(stmt)).all()
-        return {status: int(count) for status, count in rows}
-
     async def history_for(
         self,
         *,

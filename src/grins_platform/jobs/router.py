@@ -114,9 +114,9 @@ async def ready_to_schedule(
 
 
 @router.get("/counts", response_model=list[StatusCount])
-async def status_counts(user: CurrentUser, service: JobServiceDep) -> list[StatusCount]:
+async def status_counts(user: CurrentUser, queries: JobQueriesDep) -> list[StatusCount]:
     """Any staff. Jobs per status (what the caller may see)."""
-    counts = await service.status_counts(user)
+    counts = await queries.status_counts(user)
     return [StatusCount(status=s, count=n) for s, n in counts.items()]
 
 

@@ -7,7 +7,6 @@ every change is audited.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -36,13 +35,6 @@ from grins_platform.jobs.workflow import JobNotFound, apply_transition, lock_job
 from grins_platform.properties.models import Property
 from grins_platform.users.models import Role, User
 
-COUNTS_CACHE_KEY: Final = "jobs:counts:live"
-"""Dropped by every job write (one ``DEL``: no key scan on the write path)."""
-COUNTS_CACHE_TTL: Final = 30
-HISTORIC_COUNTS_KEY: Final = "job-history:counts"  # outlives writes (5 minutes)
-HISTORIC_COUNTS_TTL: Final = 300
-HISTORIC_STATUSES: Final = (JobStatus.CLOSED, JobStatus.CANCELLED)
-LIVE_STATUSES: Final = tuple(s for s in JobStatus if s not in HISTORIC_STATUSES)
 PRICE_FIELDS: Final = frozenset({"quoted_price_cents", "final_price_cents"})
 TECHNICIAN_TRANSITIONS: Final = frozenset({JobStatus.IN_PROGRESS, JobStatus.COMPLETED})
 """Technicians start and finish work; they never cancel, close or hold a job."""
@@ -68,43 +60,10 @@ class JobService(LoggerMixin):
         self.session = session
         self.cache = cache
         self.uow = UnitOfWork(session)
-        self.uow.after_every_commit(self._invalidate)
         self.jobs = JobRepository(session)
         self.offerings = OfferingRepository(session)
         self.catalog = CatalogService(session, cache)
         self.audit = AuditService(session)
-
-    # --- reading (one job and the lists: ``jobs/queries.py``) ----------------
-
-    async def status_counts(self, caller: User) -> dict[JobStatus, int]:
-        """Visible jobs per status (every status listed, zero included).
-
-        For the office (a dashboard read over every job) the live statuses are
-        counted through the status index and cached briefly, dropped on every job
-        write made through this service; closed and cancelled jobs (most rows, and
-        they only ever grow) are cached for minutes.
-        """
-        visible = visible_job_ids(caller)
-        if visible is not None or self.cache is None:
-            counts = await self.jobs.counts_by_status(visible)
-            return {status: counts.get(status, 0) for status in JobStatus}
-
-        async def load(statuses: Sequence[JobStatus]) -> dict[str, int]:
-            counts = await self.jobs.counts_by_status(None, statuses)
-            return {s.value: counts.get(s, 0) for s in statuses}
-
-        # Both cached parts in one round trip; a missing part is counted and stored.
-        live, history = await self.cache.get_many(
-            [COUNTS_CACHE_KEY, HISTORIC_COUNTS_KEY]
-        )
-        if live is None:
-            live = await load(LIVE_STATUSES)
-            await self.cache.set(COUNTS_CACHE_KEY, live, COUNTS_CACHE_TTL)
-        if history is None:
-            history = await load(HISTORIC_STATUSES)
-            await self.cache.set(HISTORIC_COUNTS_KEY, history, HISTORIC_COUNTS_TTL)
-        merged = {**live, **history}
-        return {status: int(merged.get(status.value, 0)) for status in JobStatus}
 
     # --- creating ------------------------------------------------------------
 
@@ -306,10 +265,6 @@ class JobService(LoggerMixin):
         return job
 
     # --- helpers -------------------------------------------------------------
-
-    async def _invalidate(self) -> None:
-        if self.cache is not None:
-            await self.cache.invalidate(COUNTS_CACHE_KEY)
 
     async def _locked(self, job_id: uuid.UUID, caller: User) -> Job:
         """The job if ``caller`` may see it, locked and re-read: one statement.
