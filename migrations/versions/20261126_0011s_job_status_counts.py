@@ -2,10 +2,11 @@
 
 ``GET /jobs/counts`` counted the live statuses (cached until the next job write,
 which under an office's load meant nearly every time: 5 ms of PostgreSQL) and the
-closed ones (cached for minutes, so not exact). ``job_status_counts`` holds one row
-per status, changed by statement-level triggers in the same transaction as the
-jobs (creates, moves, batches, deletes), so it is exact and one small read. Deltas
-are applied in status order, so two writers lock the rows in the same order.
+closed ones (cached for minutes, so not exact). ``job_status_counts`` holds the
+counts as sums of rows per status: statement-level triggers append each change's
+deltas in the same transaction as the jobs (creates, moves, batches, deletes), so
+the sums are exact, and writers never wait for each other on a counter row.
+``db/counters.py`` folds the deltas into one row per status every few seconds.
 
 Revision ID: 0011s
 Revises: 0010t
@@ -26,14 +27,11 @@ depends_on: str | Sequence[str] | None = None
 # One statement per block (asyncpg runs one statement per call).
 FUNCTIONS = """
 CREATE FUNCTION job_status_counts_apply(deltas jsonb) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO job_status_counts AS c (status, jobs)
+LANGUAGE sql AS $$
+    INSERT INTO job_status_counts (status, jobs)
     SELECT key::job_status, value::bigint FROM jsonb_each_text(deltas)
-    WHERE value::bigint <> 0
-    ORDER BY key
-    ON CONFLICT (status) DO UPDATE SET jobs = c.jobs + EXCLUDED.jobs;
-END $$;
+    WHERE value::bigint <> 0;
+$$;
 
 CREATE FUNCTION jobs_counts_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -92,13 +90,14 @@ CREATE TRIGGER jobs_counts_truncate AFTER TRUNCATE ON jobs
 def upgrade() -> None:
     op.create_table(
         "job_status_counts",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
         sa.Column(
             "status",
             postgresql.ENUM(name="job_status", create_type=False),
             nullable=False,
         ),
         sa.Column("jobs", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("status", name=op.f("pk_job_status_counts")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_job_status_counts")),
     )
     op.execute(
         "INSERT INTO job_status_counts (status, jobs) "

@@ -29,6 +29,7 @@ from grins_platform.core.middleware import (
 from grins_platform.core.redis import create_redis
 from grins_platform.core.server import tune_gc_for_serving
 from grins_platform.customers.router import router as customers_router
+from grins_platform.db.counters import compacting
 from grins_platform.db.embedded import ensure_services
 from grins_platform.db.session import Database
 from grins_platform.health.router import router as health_router
@@ -107,6 +108,7 @@ def create_app(
         try:
             async with (
                 reporting(),
+                compacting(database.engine),
                 session_cache.listening()
                 if session_cache is not None
                 else nullcontext(),

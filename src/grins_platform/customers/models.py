@@ -9,11 +9,11 @@ from enum import StrEnum
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    CheckConstraint,
     Computed,
     DateTime,
     Enum,
     ForeignKey,
+    Identity,
     Index,
     String,
     Text,
@@ -131,17 +131,17 @@ class Customer(UUIDPrimaryKeyMixin, TimestampMixin, Base):
 
 
 class CustomerTotals(Base):
-    """How many live (not deleted, not merged) customers there are: one row.
+    """How many live (not deleted, not merged) customers there are: the sum of ``live``.
 
-    Kept by statement-level triggers on ``customers`` (migration 0010t) in the same
-    transaction as the change, so it is exact; the unfiltered customer list reads
-    its total here instead of counting every customer on every first page.
+    Statement-level triggers on ``customers`` (migration 0010t) append each change's
+    delta in the same transaction, so the sum is exact and writers never queue on
+    one row; ``db/counters.py`` folds the rows into one now and then. The
+    unfiltered customer list reads its total here instead of counting customers.
     """
 
     __tablename__ = "customer_totals"
-    __table_args__ = (CheckConstraint("id", name="single_row"),)
 
-    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     live: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -287,7 +287,7 @@ class CustomerQueries:
         if query.text is not None:
             total = "count(*) OVER ()"
         elif where == LIVE:  # every live customer: the trigger-kept total
-            total = "(SELECT live FROM customer_totals WHERE id)"
+            total = "(SELECT coalesce(sum(live), 0) FROM customer_totals)"
         else:
             total = f"(SELECT count(*) FROM customers c WHERE {where})"
         sql = (

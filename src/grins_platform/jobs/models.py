@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     SmallInteger,
@@ -156,15 +157,18 @@ class Job(UUIDPrimaryKeyMixin, TimestampMixin, Base):
 
 
 class JobStatusCount(Base):
-    """How many jobs are in one status: one row per status that has jobs.
+    """How many jobs are in each status: the sum of ``jobs`` per status.
 
-    Kept by statement-level triggers on ``jobs`` (migration 0011s) in the same
-    transaction as the change, so the dashboard counts are exact and one read.
+    Statement-level triggers on ``jobs`` (migration 0011s) append each change's
+    deltas in the same transaction, so the sums are exact and writers never queue
+    on a counter row; ``db/counters.py`` folds the rows into one per status now
+    and then. The dashboard counts are one small read.
     """
 
     __tablename__ = "job_status_counts"
 
-    status: Mapped[JobStatus] = mapped_column(JOB_STATUS_ENUM, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    status: Mapped[JobStatus] = mapped_column(JOB_STATUS_ENUM)
     jobs: Mapped[int] = mapped_column(BigInteger)
 
 

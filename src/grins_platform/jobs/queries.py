@@ -158,7 +158,7 @@ class JobQueries:
         visible = visible_jobs_clause(caller, "j.id", "$1")
         if visible is None:
             rows = await self.reads.fetch(
-                "SELECT status, jobs AS n FROM job_status_counts"
+                "SELECT status, sum(jobs) AS n FROM job_status_counts GROUP BY status"
             )
         else:
             rows = await self.reads.fetch(
