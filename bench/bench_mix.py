@@ -25,6 +25,7 @@ READS: dict[str, int] = {
     "jobs ready for a week": 10,
     "job": 12,
     "dashboard counts": 8,
+    "catalog for the job form": 4,
 }
 WRITES: dict[str, int] = {
     "create customer": 4,
@@ -135,6 +136,7 @@ class Mix:
             "jobs ready for a week": f"/api/v1/jobs/ready?week={pick(s.weeks)}",
             "job": f"/api/v1/jobs/{pick(s.job_ids)}",
             "dashboard counts": "/api/v1/jobs/counts",
+            "catalog for the job form": "/api/v1/catalog/offerings?active=true",
         }
         if name in simple:
             return "GET", simple[name], None

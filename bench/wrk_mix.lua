@@ -1,8 +1,9 @@
 -- The api_bench request mix (bench/bench_mix.py) driven by wrk, from outside Python.
 --
--- Same operations, weights, URLs and JSON bodies as bench_mix.py: 88 parts, reads 74
+-- Same operations, weights, URLs and JSON bodies as bench_mix.py: 92 parts, reads 78
 -- (health 6, customers first page 10, search name prefix 10, search phone 8, customer
--- history 10, jobs ready for a week 10, one job 12, dashboard counts 8), writes 14
+-- history 10, jobs ready for a week 10, one job 12, dashboard counts 8, the catalog
+-- for the job form 4), writes 14
 -- (create customer 4, create job 5, job transition requested -> approved 5).
 --
 -- Inputs come from a Lua file written by bench/wrk_bench.py (token, sample ids, name
@@ -27,6 +28,7 @@ local OPS = {
   { "jobs ready for a week", 10 },
   { "job", 12 },
   { "dashboard counts", 8 },
+  { "catalog for the job form", 4 },
   { "create customer", 4 },
   { "create job", 5 },
   { "job transition", 5 },
@@ -150,16 +152,17 @@ local GET = {
   [6] = function() return "/api/v1/jobs/ready?week=" .. pick(S.weeks) end,
   [7] = function() return "/api/v1/jobs/" .. pick(S.job_ids) end,
   [8] = function() return "/api/v1/jobs/counts" end,
+  [9] = function() return "/api/v1/catalog/offerings?active=true" end,
 }
 
 local function post_body(op)
-  if op == 9 then
+  if op == 10 then
     created = created + 1
     return "/api/v1/customers", string.format(
       '{"name":%s,"phone":"%s","email":"bench-%s-%d@example.org","lead_source":"website"}',
       json_string(string.format("Bench Customer %s-%d", run_id, created)),
       new_phone(), run_id, created)
-  elseif op == 10 then
+  elseif op == 11 then
     local i = math.random(#S.property_ids)
     return "/api/v1/jobs", string.format(
       '{"property_id":"%s","offering_id":"%s","zone_count":%d,"target_week":"%s"}',
@@ -179,7 +182,7 @@ function request()
     ["Authorization"] = authorization,
     ["X-Request-ID"] = string.format("wrk-%02d-%09d", op, counter),
   }
-  if op <= 8 then
+  if op <= 9 then
     return wrk.format("GET", GET[op](), headers)
   end
   local path, body = post_body(op)
@@ -202,7 +205,7 @@ function response(status, headers, body)
     if op_first[op] == "" then
       op_first[op] = status .. " " .. (body or ""):sub(1, 200)
     end
-  elseif op == 10 then
+  elseif op == 11 then
     local id = (body or ""):match('"id"%s*:%s*"([^"]+)"')
     if id then
       push_requested(id)
