@@ -9,9 +9,10 @@ from typing import Any
 import bcrypt
 from faker import Faker
 from httpx import AsyncClient
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from grins_platform.customers.models import Customer
+from grins_platform.db.session import create_sessionmaker
 from grins_platform.properties.models import Property
 from grins_platform.requests.models import RequestSource, RequestStatus, ServiceRequest
 from grins_platform.users.models import Role, User
@@ -77,6 +78,14 @@ async def login(
         access_token=remember_secret(body["access_token"]),
         refresh_token=remember_secret(body["refresh_token"]),
     )
+
+
+async def committed_user(engine: AsyncEngine, role: Role = Role.ADMIN) -> User:
+    """A user saved in a transaction of its own (for requests that really commit)."""
+    async with create_sessionmaker(engine)() as session:
+        user = await make_user(session, role=role)
+        await session.commit()
+    return user
 
 
 async def logged_in(

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from grins_platform.db.counters import compact
 from grins_platform.db.session import create_sessionmaker
 from grins_platform.jobs.models import JobStatus
-from grins_platform.users.models import Role
-from tests.factories import login, make_customer, make_user, unique_phone
+from tests.factories import committed_user, login, make_customer, unique_phone
 from tests.job_factories import make_job
 
 pytestmark = pytest.mark.integration
@@ -105,10 +104,7 @@ async def test_compaction_folds_the_deltas_and_keeps_the_sums(
 async def test_concurrent_creates_all_count(
     committed_client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    maker = create_sessionmaker(engine)
-    async with maker() as session:
-        admin = await make_user(session, role=Role.ADMIN)
-        await session.commit()
+    admin = await committed_user(engine)
     me = await login(committed_client, admin)
 
     async def create(n: int) -> int:
@@ -122,5 +118,5 @@ async def test_concurrent_creates_all_count(
     assert await asyncio.gather(*(create(n) for n in range(8))) == [201] * 8
     listed = await committed_client.get("/api/v1/customers", headers=me.headers)
     assert listed.json()["total"] == 8
-    async with maker() as session:
+    async with create_sessionmaker(engine)() as session:
         assert await _kept_and_counted(session) == (8, 8)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -26,7 +29,7 @@ from grins_platform.db.uow import UnitOfWork
 from grins_platform.jobs.models import JobStatus
 from grins_platform.users.models import Role
 from tests.conftest import LogCapture
-from tests.factories import login, make_user
+from tests.factories import committed_user, login, make_user
 
 pytestmark = pytest.mark.integration
 
@@ -174,10 +177,7 @@ async def test_read_sessions_autocommit_and_refuse_writes(engine: AsyncEngine) -
 async def test_get_requests_read_and_other_methods_write(
     committed_client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    maker = create_sessionmaker(engine)
-    async with maker() as session:
-        admin = await make_user(session, role=Role.ADMIN)
-        await session.commit()
+    admin = await committed_user(engine)
     me = await login(committed_client, admin)
     created = await committed_client.post(
         "/api/v1/customers",
@@ -251,26 +251,30 @@ async def test_job_reads_run_on_the_read_pool(
     assert [j["id"] for j in listed.json()["items"]] == [str(job.id)]
 
 
-async def test_every_request_session_is_closed_when_the_request_ends(
-    test_settings: Settings, engine: AsyncEngine
-) -> None:
+@asynccontextmanager
+async def _own_app(settings: Settings) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+    """A real app (its own pools, no test overrides) and a client for it."""
     from asgi_lifespan import LifespanManager  # noqa: PLC0415
     from httpx import ASGITransport  # noqa: PLC0415
 
     from grins_platform.main import create_app  # noqa: PLC0415
 
-    maker = create_sessionmaker(engine)
-    async with maker() as session:
-        admin = await make_user(session, role=Role.ADMIN)
-        await session.commit()
-    app = create_app(test_settings, configure_logs=False)
+    app = create_app(settings, configure_logs=False)
+    async with (
+        LifespanManager(app) as manager,
+        AsyncClient(
+            transport=ASGITransport(app=manager.app), base_url="http://t"
+        ) as client,
+    ):
+        yield app, client
+
+
+async def test_every_request_session_is_closed_when_the_request_ends(
+    test_settings: Settings, engine: AsyncEngine
+) -> None:
+    admin = await committed_user(engine)
     try:
-        async with (
-            LifespanManager(app) as manager,
-            AsyncClient(
-                transport=ASGITransport(app=manager.app), base_url="http://t"
-            ) as client,
-        ):
+        async with _own_app(test_settings) as (app, client):
             me = await login(client, admin)
             body = {"name": "Pool Check", "phone": "+16125550177",
                     "lead_source": "website"}  # fmt: skip
@@ -298,23 +302,9 @@ async def test_every_request_session_is_closed_when_the_request_ends(
 async def test_a_remembered_caller_reading_a_read_model_makes_no_orm_session(
     test_settings: Settings, engine: AsyncEngine
 ) -> None:
-    from asgi_lifespan import LifespanManager  # noqa: PLC0415
-    from httpx import ASGITransport  # noqa: PLC0415
-
-    from grins_platform.main import create_app  # noqa: PLC0415
-
-    maker = create_sessionmaker(engine)
-    async with maker() as session:
-        admin = await make_user(session, role=Role.ADMIN)
-        await session.commit()
-    app = create_app(test_settings, configure_logs=False)
+    admin = await committed_user(engine)
     try:
-        async with (
-            LifespanManager(app) as manager,
-            AsyncClient(
-                transport=ASGITransport(app=manager.app), base_url="http://t"
-            ) as client,
-        ):
+        async with _own_app(test_settings) as (app, client):
             me = await login(client, admin)
             made: list[object] = []
             database: Database = app.state.db
