@@ -1,7 +1,9 @@
 """Recording business changes: who did what to which entity, before and after.
 
 Every use case that changes business data calls :meth:`AuditService.record` inside
-its transaction, so the entry commits (or rolls back) with the change itself.
+its transaction, so the entry commits (or rolls back) with the change itself. A write
+done as one SQL statement (``jobs/writes.py``) adds its entry to that statement with
+:func:`audit_insert` instead: same row, same commit.
 Secrets (gate and lock-box codes) never reach the log: :func:`snapshot` replaces
 them with a marker saying only whether a value is set.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from grins_platform.audit.models import AuditEntry
 from grins_platform.audit.repository import AuditFilters, AuditRepository
 from grins_platform.core.log_config import LoggerMixin, current_context
 from grins_platform.db.base import Base
+from grins_platform.db.reads import Params
 from grins_platform.users.models import User
 
 SECRET_FIELDS: Final = frozenset({"gate_code", "lockbox_code"})
@@ -193,6 +197,41 @@ class AuditService(LoggerMixin):
     ) -> tuple[Sequence[AuditEntry], int]:
         """A page of entries, newest first, and the total."""
         return await self.entries.list_filtered(filters, limit=limit, offset=offset)
+
+
+AUDIT_COLUMNS: Final = (
+    "id, occurred_at, actor_id, actor_type, action, entity_type, entity_id,"
+    " before, after, request_id, ip"
+)
+
+
+def audit_insert(
+    arg: Params,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    *,
+    rows: str,
+    at: datetime,
+    before_sql: str = "NULL",
+    after: Mapping[str, Any] | None = None,
+) -> str:
+    """``INSERT INTO audit_log … SELECT … FROM {rows}``: an entry per changed row.
+
+    For a write done as one statement: ``rows`` names the data-modifying CTE whose
+    ``RETURNING`` has the entity's ``id``; each row it changed gets the entry
+    :meth:`AuditService.record` would stage (redacted ``after``, the request id, the
+    actor's IP). ``before_sql`` is an SQL expression over ``rows`` (values only the
+    statement knows, such as the status before an update). No row changed: no entry.
+    """
+    after_json = None if after is None else json.dumps(redact(after))
+    return (
+        f"INSERT INTO audit_log ({AUDIT_COLUMNS}) SELECT gen_random_uuid(),"  # noqa: S608 - every value is a $n parameter
+        f" {arg(at)}::timestamptz, {arg(actor.user_id)}::uuid,"
+        f" {arg(actor.type.value)}::text, {arg(action)}::text,"
+        f" {arg(entity_type)}::text, r.id, {before_sql}, {arg(after_json)}::jsonb,"
+        f" {arg(_request_id())}::text, {arg(actor.ip)}::inet FROM {rows} r"
+    )
 
 
 def _request_id() -> str | None:

@@ -6,13 +6,16 @@ of work, identity map); the same read through asyncpg costs a sixth of that
 (BENCHMARKS.md, issue 7). The endpoints an office hits all day (a job, the week's
 ready jobs, the customer list, searches and history) therefore read with
 hand-written SQL from a small asyncpg pool of their own, in their domain's
-``queries.py``; everything else, and every write, stays on the ORM session.
+``queries.py``. The busiest workflow write (moving a job) is one statement on the
+same pool (``jobs/writes.py``); everything else, and every other write, stays on
+the ORM session.
 
-Rules for read models:
+Rules for read models (and one-statement writes):
 
-- Reads only, in autocommit: no transactions, no ``SET``, no ``LISTEN``, no
-  advisory locks. Connections go back to the pool without the reset query (a round
-  trip per request); an open transaction is still rolled back by asyncpg.
+- Autocommit only: no transactions (a write is a single statement, which is its
+  own transaction), no ``SET``, no ``LISTEN``, no advisory locks. Connections go
+  back to the pool without the reset query (a round trip per request); an open
+  transaction is still rolled back by asyncpg.
 - The same visibility rules as the ORM path, written once per domain next to the
   ORM version (``access.py``) and tested to agree with it.
 - Every statement is timed into the ``database.query`` histogram and logged at

@@ -64,6 +64,13 @@ def _job(row: Record) -> dict[str, Any]:
     return data
 
 
+def detail_from_row(row: Record) -> JobDetail:
+    """``JobDetail`` from a row of ``DETAIL_SQL``'s columns."""
+    data = _job(row)
+    data["history"] = [dict(change) for change in data["history"] or ()]
+    return JobDetail.model_validate(data)
+
+
 def _where(f: JobFilters, caller: User, arg: Params) -> list[str]:
     clauses: list[str] = []
     # Statuses and category are enum members, written as literals (never user
@@ -145,9 +152,7 @@ class JobQueries:
         row = await self.reads.fetchrow(sql, *arg.values)
         if row is None:
             raise JobNotFound
-        data = _job(row)
-        data["history"] = [dict(change) for change in data["history"] or ()]
-        return JobDetail.model_validate(data)
+        return detail_from_row(row)
 
     async def status_counts(self, caller: User) -> dict[JobStatus, int]:
         """Visible jobs per status (every status listed, zero included).

@@ -1,0 +1,158 @@
+"""The one-statement job move (``jobs/writes.py``) against the workflow's rules.
+
+The statement's ``WHERE`` is the workflow table written as SQL: these tests try every
+(status, status before a hold, category) x target on real rows and check that the
+statement moves exactly when ``workflow.allowed_from`` (and the estimate rule) says
+the ORM use case would, and writes what the ORM path writes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grins_platform.audit.models import AuditEntry
+from grins_platform.audit.service import Actor
+from grins_platform.core.log_config import bind_request_context, clear_request_context
+from grins_platform.db.reads import SessionReads
+from grins_platform.jobs.models import Job, JobCategory, JobStatus, JobStatusChange
+from grins_platform.jobs.workflow import allowed_from
+from grins_platform.jobs.writes import JobWrites
+from grins_platform.users.models import Role
+from tests.factories import make_user
+from tests.job_factories import make_job, make_site
+
+S = JobStatus
+
+
+def _states() -> list[tuple[JobStatus, JobStatus | None]]:
+    """Every status; a held job once per status it may have been held from."""
+    held_from = [S.REQUESTED, S.APPROVED, S.SCHEDULED, S.IN_PROGRESS]
+    return [(s, None) for s in S if s is not S.ON_HOLD] + [
+        (S.ON_HOLD, before) for before in held_from
+    ]
+
+
+def _expected(
+    status: JobStatus,
+    before: JobStatus | None,
+    category: JobCategory,
+    target: JobStatus,
+) -> bool:
+    if target not in allowed_from(status, before):
+        return False
+    return not (target is S.APPROVED and category is JobCategory.REQUIRES_ESTIMATE)
+
+
+async def test_the_statement_moves_exactly_when_the_workflow_allows(
+    session: AsyncSession,
+) -> None:
+    office = await make_user(session, role=Role.MANAGER)
+    writes = JobWrites(SessionReads(session))
+    actor = Actor.of(office, "203.0.113.9")
+    site = await make_site(session)
+    cases = list(itertools.product(_states(), list(JobCategory), list(S)))
+    moved = refused = 0
+    for (status, before), category, target in cases:
+        job = await make_job(
+            session,
+            site=site,
+            status=status,
+            status_before_hold=before,
+            category=category,
+        )
+        detail = await writes.transition(job.id, target, "why", office, actor)
+        expected = _expected(status, before, category, target)
+        assert (detail is not None) == expected, (status, before, category, target)
+        row = (
+            await session.execute(
+                select(Job.status, Job.status_before_hold).where(Job.id == job.id)
+            )
+        ).one()
+        if detail is None:
+            refused += 1
+            assert tuple(row) == (status, before)
+            continue
+        moved += 1
+        assert detail.status is target
+        assert row.status is target
+        held = status if target is S.ON_HOLD else None
+        kept = before if status is not S.ON_HOLD and target is not S.ON_HOLD else held
+        assert row.status_before_hold == kept
+        assert detail.allowed_next == allowed_from(target, kept)
+        assert [(h.from_status, h.to_status) for h in detail.history] == [
+            (status, target)
+        ]
+    assert moved > 20
+    assert refused > 100
+
+
+async def test_a_move_writes_history_audit_and_timestamps_like_the_orm_path(
+    session: AsyncSession,
+) -> None:
+    office = await make_user(session, role=Role.ADMIN)
+    writes = JobWrites(SessionReads(session))
+    job = await make_job(session, status=S.IN_PROGRESS)
+    bind_request_context(request_id="req-42")
+    try:
+        started = datetime.now(UTC)
+        actor = Actor.of(office, "198.51.100.7")
+        detail = await writes.transition(
+            job.id, S.COMPLETED, "all zones ok", office, actor
+        )
+    finally:
+        clear_request_context()
+    assert detail is not None
+    assert detail.completed_at is not None
+    assert detail.completed_at >= started
+    assert detail.updated_at == detail.completed_at
+    change = await session.scalar(
+        select(JobStatusChange).where(JobStatusChange.job_id == job.id)
+    )
+    assert change is not None
+    assert (change.from_status, change.to_status) == (S.IN_PROGRESS, S.COMPLETED)
+    assert change.changed_by_id == office.id
+    assert change.reason == "all zones ok"
+    assert change.changed_at == detail.completed_at
+    entry = await session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_id == job.id)
+    )
+    assert entry is not None
+    assert entry.action == "job.status_changed"
+    assert entry.entity_type == "job"
+    assert entry.actor_id == office.id
+    assert entry.actor_type == "user"
+    assert entry.before == {"status": "in_progress"}
+    assert entry.after == {"status": "completed", "reason": "all zones ok"}
+    assert entry.request_id == "req-42"
+    assert str(entry.ip) == "198.51.100.7"
+    closed = await writes.transition(
+        job.id, S.CLOSED, None, office, Actor.of(office, None)
+    )
+    assert closed is not None
+    assert closed.allowed_next == []
+    assert [h.to_status for h in closed.history] == [S.COMPLETED, S.CLOSED]
+    stored = await session.scalar(select(Job.closed_at).where(Job.id == job.id))
+    assert stored is not None
+
+
+async def test_a_technician_moves_only_a_job_of_their_own(
+    session: AsyncSession,
+) -> None:
+    tech = await make_user(session, role=Role.TECHNICIAN)
+    writes = JobWrites(SessionReads(session))
+    theirs = await make_job(session, status=S.SCHEDULED)
+    # Not behind any appointment of theirs: nothing moves (the ORM path says 404).
+    moved = await writes.transition(
+        theirs.id, S.IN_PROGRESS, None, tech, Actor.of(tech, None)
+    )
+    assert moved is None
+    status = await session.scalar(select(Job.status).where(Job.id == theirs.id))
+    assert status is S.SCHEDULED
+    audits = await session.scalar(
+        select(AuditEntry.id).where(AuditEntry.entity_id == theirs.id)
+    )
+    assert audits is None
