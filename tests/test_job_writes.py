@@ -11,19 +11,22 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grins_platform.audit.models import AuditEntry
 from grins_platform.audit.service import Actor
+from grins_platform.catalog.models import PriceOverride
 from grins_platform.core.log_config import bind_request_context, clear_request_context
 from grins_platform.db.reads import SessionReads
 from grins_platform.jobs.models import Job, JobCategory, JobStatus, JobStatusChange
+from grins_platform.jobs.schemas import JobCreate
+from grins_platform.jobs.service import JobService
 from grins_platform.jobs.workflow import allowed_from
 from grins_platform.jobs.writes import JobWrites
 from grins_platform.users.models import Role
 from tests.factories import make_user
-from tests.job_factories import make_job, make_site
+from tests.job_factories import make_client, make_job, make_site, seed_catalog
 
 S = JobStatus
 
@@ -156,3 +159,99 @@ async def test_a_technician_moves_only_a_job_of_their_own(
         select(AuditEntry.id).where(AuditEntry.entity_id == theirs.id)
     )
     assert audits is None
+
+
+_MADE_HERE = {"id", "created_at", "updated_at"}
+
+
+async def test_a_created_job_and_its_audit_entry_are_the_orm_use_cases(
+    session: AsyncSession,
+) -> None:
+    office = await make_user(session, role=Role.MANAGER)
+    catalog = await seed_catalog(session)
+    builder = await make_client(session)
+    site = await make_site(session, builder, zone_count=7)
+    session.add(
+        PriceOverride(
+            customer_id=builder.id,
+            offering_id=catalog["new_system"].id,
+            per_zone_price_cents=70000,
+        )
+    )
+    await session.flush()
+    writes = JobWrites(SessionReads(session))
+    service = JobService(session, None)
+    actor = Actor.of(office, "192.0.2.4")
+    requests = [
+        JobCreate(property_id=site.id, offering_id=offering.id)
+        for offering in catalog.values()
+    ] + [
+        JobCreate(
+            property_id=site.id,
+            offering_id=catalog["spring_startup"].id,
+            zone_count=3,
+            quoted_price_cents=4200,
+            required_skills=["backflow_certified"],
+            priority=3,
+            target_week="2027-W15",
+            notes="side gate",
+        ),
+    ]
+    for data in requests:
+        fast = await writes.create(data, actor)
+        assert fast is not None, data
+        slow = await service.create_job(data, actor, commit=False)
+        await session.flush()
+        fast_row = await session.get(Job, fast.id)
+        assert fast_row is not None
+        await session.refresh(fast_row)
+        columns = [c.key for c in Job.__table__.columns if c.key not in _MADE_HERE]
+        assert {c: getattr(fast_row, c) for c in columns} == {
+            c: getattr(slow, c) for c in columns
+        }, data
+        entries = {
+            entry.entity_id: entry
+            for entry in await session.scalars(
+                select(AuditEntry).where(AuditEntry.entity_id.in_([fast.id, slow.id]))
+            )
+        }
+        fast_after, slow_after = entries[fast.id].after, entries[slow.id].after
+        assert fast_after is not None
+        assert slow_after is not None
+        assert set(fast_after) == set(slow_after)
+        assert {k: v for k, v in fast_after.items() if k not in _MADE_HERE} == {
+            k: v for k, v in slow_after.items() if k not in _MADE_HERE
+        }
+        assert entries[fast.id].action == entries[slow.id].action == "job.created"
+        assert str(entries[fast.id].ip) == "192.0.2.4"
+
+
+async def test_a_create_the_statement_cannot_take_goes_to_the_use_case(
+    session: AsyncSession,
+) -> None:
+    catalog = await seed_catalog(session)
+    writes = JobWrites(SessionReads(session))
+    actor = Actor.system()
+    no_zones = await make_site(session, zone_count=None)
+    per_zone = next(o for o in catalog.values() if o.pricing_model.value == "per_zone")
+    catalog["diagnostic"].is_active = False
+    await session.flush()
+    site = await make_site(session)
+    gone = await make_site(session, deleted_at=datetime.now(UTC))
+    refused = [
+        JobCreate(property_id=site.id, title="Free text"),
+        JobCreate(property_id=no_zones.id, offering_id=per_zone.id),
+        JobCreate(property_id=site.id, offering_id=catalog["diagnostic"].id),
+        JobCreate(property_id=gone.id, offering_id=per_zone.id),
+        JobCreate(
+            property_id=site.id,
+            offering_id=per_zone.id,
+            required_equipment=["no_such_tool"],
+        ),
+    ]
+    for data in refused:
+        assert await writes.create(data, actor) is None, data
+    count = await session.scalar(
+        select(func.count()).select_from(Job).where(Job.property_id == site.id)
+    )
+    assert count == 0

@@ -58,12 +58,21 @@ async def create_job(
     body: JobCreate,
     user: ManagerUser,
     client: ClientDep,
-    service: JobServiceDep,
-    queries: JobQueriesDep,
+    reads: ReadsDep,
+    sessions: SessionOpenerDep,
+    cache: CacheDep,
 ) -> JobDetail:
-    """Admin/manager. A job for a property: priced and sized from its offering."""
-    job = await service.create_job(body, Actor.of(user, client.ip))
-    return await queries.detail(job.id, None)
+    """Admin/manager. A job for a property: priced and sized from its offering.
+
+    Two statements (``jobs/writes.py``); a request they cannot take (free text, an
+    unknown id or code) goes to the ORM use case, which answers it.
+    """
+    actor = Actor.of(user, client.ip)
+    created = await JobWrites(reads).create(body, actor)
+    if created is not None:
+        return created
+    job = await JobService(await sessions(), cache).create_job(body, actor)
+    return await JobQueries(reads).detail(job.id, None)
 
 
 @router.get("", response_model=Page[JobRead])

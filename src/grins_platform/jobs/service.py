@@ -96,46 +96,16 @@ class JobService(LoggerMixin):
         if offering is None and not data.title:
             raise ValidationFailed("title", "is required when no offering is given")
         zones = data.zone_count if data.zone_count is not None else prop.zone_count
-        price, minutes, quote_needed = await self._price(offering, prop, zones)
-        if data.quoted_price_cents is not None:
-            price, quote_needed = data.quoted_price_cents, False
-        defaults = _offering_defaults(offering)
-        skills = sorted(set(data.required_skills or defaults["skills"]))
-        equipment = sorted(set(data.required_equipment or defaults["equipment"]))
-        await self.catalog.check_vocabulary(skills, equipment)
-        return Job(
-            customer_id=prop.customer_id,
-            property_id=prop.id,
-            offering_id=offering.id if offering else None,
-            title=data.title or (offering.name if offering else ""),
-            description=data.description,
-            category=(
-                JobCategory.REQUIRES_ESTIMATE
-                if quote_needed
-                else JobCategory.READY_TO_SCHEDULE
-            ),
-            status=JobStatus.REQUESTED,
-            source=data.source,
-            zone_count=zones,
-            quoted_price_cents=price,
-            estimated_minutes=data.estimated_minutes or minutes or 60,
-            target_week=data.target_week,
-            priority=data.priority,
-            staff_needed=data.staff_needed or defaults["staff"],
-            required_skills=skills,
-            required_equipment=equipment,
-            weather_sensitive=(
-                data.weather_sensitive
-                if data.weather_sensitive is not None
-                else defaults["weather"]
-            ),
-            span_days=data.span_days,
-            notes=data.notes,
+        priced = await self._price(offering, prop, zones)
+        values = new_job_values(data, prop, offering, zones, priced)
+        await self.catalog.check_vocabulary(
+            values["required_skills"], values["required_equipment"]
         )
+        return Job(**values)
 
     async def _price(
         self, offering: Offering | None, prop: Property, zones: int | None
-    ) -> tuple[int | None, int | None, bool]:
+    ) -> Priced:
         if offering is None:
             return None, None, True
         if zones is None and offering.pricing_model is PricingModel.PER_ZONE:
@@ -297,6 +267,59 @@ class JobService(LoggerMixin):
         if offering is None or not offering.is_active:
             raise ValidationFailed("offering_id", "no active offering with this id")
         return offering
+
+
+Priced = tuple[int | None, int | None, bool]
+"""Price, minutes and whether a quote is still needed (``JobService._price``)."""
+
+
+def new_job_values(
+    data: JobCreate,
+    prop: Property,
+    offering: Offering | None,
+    zones: int | None,
+    priced: Priced,
+) -> dict[str, Any]:
+    """The columns of a new job: from the request, its property and its offering.
+
+    Pure (the price is already worked out), so the ORM use case and the
+    one-statement create (``jobs/writes.py``) build exactly the same job.
+    """
+    price, minutes, quote_needed = priced
+    if data.quoted_price_cents is not None:
+        price, quote_needed = data.quoted_price_cents, False
+    defaults = _offering_defaults(offering)
+    return {
+        "customer_id": prop.customer_id,
+        "property_id": prop.id,
+        "offering_id": offering.id if offering else None,
+        "title": data.title or (offering.name if offering else ""),
+        "description": data.description,
+        "category": (
+            JobCategory.REQUIRES_ESTIMATE
+            if quote_needed
+            else JobCategory.READY_TO_SCHEDULE
+        ),
+        "status": JobStatus.REQUESTED,
+        "source": data.source,
+        "zone_count": zones,
+        "quoted_price_cents": price,
+        "estimated_minutes": data.estimated_minutes or minutes or 60,
+        "target_week": data.target_week,
+        "priority": data.priority,
+        "staff_needed": data.staff_needed or defaults["staff"],
+        "required_skills": sorted(set(data.required_skills or defaults["skills"])),
+        "required_equipment": sorted(
+            set(data.required_equipment or defaults["equipment"])
+        ),
+        "weather_sensitive": (
+            data.weather_sensitive
+            if data.weather_sensitive is not None
+            else defaults["weather"]
+        ),
+        "span_days": data.span_days,
+        "notes": data.notes,
+    }
 
 
 def _offering_defaults(offering: Offering | None) -> dict[str, Any]:
