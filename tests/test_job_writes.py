@@ -9,7 +9,7 @@ the ORM use case would, and writes what the ORM path writes.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,9 +34,10 @@ S = JobStatus
 def _states() -> list[tuple[JobStatus, JobStatus | None]]:
     """Every status; a held job once per status it may have been held from."""
     held_from = [S.REQUESTED, S.APPROVED, S.SCHEDULED, S.IN_PROGRESS]
-    return [(s, None) for s in S if s is not S.ON_HOLD] + [
-        (S.ON_HOLD, before) for before in held_from
+    states: list[tuple[JobStatus, JobStatus | None]] = [
+        (s, None) for s in S if s is not S.ON_HOLD
     ]
+    return states + [(S.ON_HOLD, before) for before in held_from]
 
 
 def _expected(
@@ -193,7 +194,7 @@ async def test_a_created_job_and_its_audit_entry_are_the_orm_use_cases(
             quoted_price_cents=4200,
             required_skills=["backflow_certified"],
             priority=3,
-            target_week="2027-W15",
+            target_week=date.fromisocalendar(2027, 15, 1),
             notes="side gate",
         ),
     ]

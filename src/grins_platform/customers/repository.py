@@ -127,7 +127,7 @@ class CustomerRepository(Repository[Customer]):
         """
         result = await self.session.execute(
             _TAKEN_BY,
-            {**_taken_params(phones, email), "exclude": exclude},
+            {**taken_params(phones, email), "exclude": exclude},
         )
         return result.all()
 
@@ -142,7 +142,7 @@ class CustomerRepository(Repository[Customer]):
         transaction and then skips the row: the database decides the race).
         The new customer comes back from ``RETURNING`` (no second read).
         """
-        params = {**values, **_taken_params(phones, email)}
+        params = {**values, **taken_params(phones, email)}
         customer: Customer | None = await self.session.scalar(
             _INSERT_UNLESS_TAKEN, params
         )
@@ -201,7 +201,8 @@ class ConsentRepository(Repository[CustomerConsent]):
         return await self.session.scalar(stmt)
 
 
-def _taken_params(phones: Sequence[str], email: str | None) -> dict[str, Any]:
+def taken_params(phones: Sequence[str], email: str | None) -> dict[str, Any]:
+    """The values of the "taken" test: the phones, and the email as the index has it."""
     return {
         "taken_phones": list(phones),
         "taken_email": email.strip().lower() if email is not None else None,

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from grins_platform.audit.service import Actor
 from grins_platform.auth.dependencies import ClientDep, CurrentUser, ManagerUser
 from grins_platform.core.pagination import Page, PageDep
 from grins_platform.customers.consent import consent_state
@@ -34,6 +35,9 @@ from grins_platform.customers.schemas import (
     MergeRequest,
 )
 from grins_platform.customers.search import CustomerQuery
+from grins_platform.customers.service import CustomerService
+from grins_platform.customers.writes import CustomerWrites
+from grins_platform.db.session import ReadsDep, SessionOpenerDep
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -43,9 +47,18 @@ async def create_customer(
     body: CustomerCreate,
     user: ManagerUser,
     client: ClientDep,
-    service: CustomerServiceDep,
+    reads: ReadsDep,
+    sessions: SessionOpenerDep,
 ) -> CustomerRead:
-    """Office. Add a customer; a known phone or email is 409 with ``existing_id``."""
+    """Office. Add a customer; a known phone or email is 409 with ``existing_id``.
+
+    One statement (``customers/writes.py``); when it adds nothing, the ORM use case
+    answers (the 409 naming what is taken, or the 422).
+    """
+    created = await CustomerWrites(reads).create(body, Actor.of(user, client.ip))
+    if created is not None:
+        return created
+    service = CustomerService(await sessions())
     customer = await service.create_customer(body, user=user, ip=client.ip)
     return CustomerRead.model_validate(customer)
 

@@ -65,10 +65,8 @@ class CustomerService(LoggerMixin):
         """
         if data.phone is None and data.email is None:
             raise ValidationFailed("phone", "a phone or an email is required")
-        phones = _phones(data.phone, data.alt_phone)
-        customer = await self.customers.insert_unless_taken(
-            {"id": uuid.uuid4(), **data.model_dump()}, phones, data.email
-        )
+        values, phones = new_customer_values(data)
+        customer = await self.customers.insert_unless_taken(values, phones, data.email)
         if customer is None:
             taken = await self.customers.taken_by(phones, data.email)
             raise self._duplicate(phones, data.email, taken)
@@ -191,6 +189,15 @@ class CustomerService(LoggerMixin):
                 else await self.customers.find_by_phone(phone or "")
             )
             raise DuplicateCustomer(field, existing.id if existing else None) from exc
+
+
+def new_customer_values(data: CustomerCreate) -> tuple[dict[str, Any], list[str]]:
+    """The columns a create sets (a new id and the request's fields); its phones.
+
+    No live customer may already have the phones, nor the email (``taken_params``).
+    """
+    values = {"id": uuid.uuid4(), **data.model_dump()}
+    return values, _phones(data.phone, data.alt_phone)
 
 
 def _phones(phone: str | None, alt_phone: str | None) -> list[str]:
