@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,12 +24,25 @@ from grins_platform.jobs.models import Job, JobCategory, JobStatus, JobStatusCha
 from grins_platform.jobs.schemas import JobCreate
 from grins_platform.jobs.service import JobService
 from grins_platform.jobs.workflow import allowed_from
-from grins_platform.jobs.writes import JobWrites
+from grins_platform.jobs.writes import JobWrites, forget_offerings
 from grins_platform.users.models import Role
 from tests.factories import make_user
 from tests.job_factories import make_client, make_job, make_site, seed_catalog
 
 S = JobStatus
+
+
+class CountingReads(SessionReads):
+    """``SessionReads`` that counts the statements it runs."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self.statements = 0
+
+    async def fetchrow(self, sql: str, *args: Any) -> Any:
+        """Count, then run."""
+        self.statements += 1
+        return await super().fetchrow(sql, *args)
 
 
 def _states() -> list[tuple[JobStatus, JobStatus | None]]:
@@ -180,7 +194,8 @@ async def test_a_created_job_and_its_audit_entry_are_the_orm_use_cases(
         )
     )
     await session.flush()
-    writes = JobWrites(SessionReads(session))
+    reads = CountingReads(session)
+    writes = JobWrites(reads)
     service = JobService(session, None)
     actor = Actor.of(office, "192.0.2.4")
     requests = [
@@ -198,7 +213,8 @@ async def test_a_created_job_and_its_audit_entry_are_the_orm_use_cases(
             notes="side gate",
         ),
     ]
-    for data in requests:
+
+    async def same_as_the_use_case(data: JobCreate) -> None:
         fast = await writes.create(data, actor)
         assert fast is not None, data
         slow = await service.create_job(data, actor, commit=False)
@@ -225,6 +241,56 @@ async def test_a_created_job_and_its_audit_entry_are_the_orm_use_cases(
         }
         assert entries[fast.id].action == entries[slow.id].action == "job.created"
         assert str(entries[fast.id].ip) == "192.0.2.4"
+
+    forget_offerings()
+    for data in requests[:-1]:  # not known yet (or no zone count): read, insert
+        reads.statements = 0
+        await same_as_the_use_case(data)
+        assert reads.statements == 2, data
+    for data in requests:  # known now: one statement, unless the customer has
+        with_zones = data.model_copy(update={"zone_count": data.zone_count or 5})
+        reads.statements = 0  # an override (the guard fails: read, insert)
+        await same_as_the_use_case(with_zones)
+        overridden = data.offering_id == catalog["new_system"].id
+        assert reads.statements == (3 if overridden else 1), data
+
+
+async def test_a_remembered_offering_that_changed_is_read_again(
+    session: AsyncSession,
+) -> None:
+    catalog = await seed_catalog(session)
+    reads = CountingReads(session)
+    writes = JobWrites(reads)
+    actor = Actor.system()
+    site = await make_site(session)
+    startup = catalog["spring_startup"]
+    data = JobCreate(property_id=site.id, offering_id=startup.id, zone_count=6)
+    forget_offerings()
+    first = await writes.create(data, actor)
+    assert first is not None
+    startup.base_price_cents += 1000
+    await session.flush()
+    reads.statements = 0
+    second = await writes.create(data, actor)
+    assert second is not None
+    assert reads.statements == 3  # the guard failed: read again, then insert
+    assert second.quoted_price_cents == (first.quoted_price_cents or 0) + 1000
+    session.add(
+        PriceOverride(
+            customer_id=site.customer_id, offering_id=startup.id, base_price_cents=1
+        )
+    )
+    await session.flush()
+    reads.statements = 0
+    third = await writes.create(data, actor)
+    assert third is not None
+    assert reads.statements == 3
+    assert third.quoted_price_cents != second.quoted_price_cents
+    gone = await make_site(session, deleted_at=datetime.now(UTC))
+    refused = await writes.create(
+        data.model_copy(update={"property_id": gone.id}), actor
+    )
+    assert refused is None
 
 
 async def test_a_create_the_statement_cannot_take_goes_to_the_use_case(

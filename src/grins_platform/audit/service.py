@@ -215,6 +215,7 @@ def audit_insert(
     at: datetime,
     before_sql: str = "NULL",
     after: Mapping[str, Any] | None = None,
+    after_sql: str | None = None,
 ) -> str:
     """``INSERT INTO audit_log … SELECT … FROM {rows}``: an entry per changed row.
 
@@ -222,14 +223,18 @@ def audit_insert(
     ``RETURNING`` has the entity's ``id``; each row it changed gets the entry
     :meth:`AuditService.record` would stage (redacted ``after``, the request id, the
     actor's IP). ``before_sql`` is an SQL expression over ``rows`` (values only the
-    statement knows, such as the status before an update). No row changed: no entry.
+    statement knows, such as the status before an update); ``after_sql`` one whose
+    keys are added to ``after``. No row changed: no entry.
     """
     after_json = None if after is None else json.dumps(redact(after))
+    after_expr = f"{arg(after_json)}::jsonb"
+    if after_sql is not None:
+        after_expr = f"({after_expr} || {after_sql})"
     return (
         f"INSERT INTO audit_log ({AUDIT_COLUMNS}) SELECT gen_random_uuid(),"  # noqa: S608 - every value is a $n parameter
         f" {arg(at)}::timestamptz, {arg(actor.user_id)}::uuid,"
         f" {arg(actor.type.value)}::text, {arg(action)}::text,"
-        f" {arg(entity_type)}::text, r.id, {before_sql}, {arg(after_json)}::jsonb,"
+        f" {arg(entity_type)}::text, r.id, {before_sql}, {after_expr},"
         f" {arg(_request_id())}::text, {arg(actor.ip)}::inet FROM {rows} r"
     )
 

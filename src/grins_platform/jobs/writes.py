@@ -11,7 +11,12 @@ its last ``SELECT`` answers with the moved row, its line items and its history.
 Creating a job from an offering is two statements instead of eight round trips:
 one reads the property, the offering, the customer's override and any unknown
 skill or equipment code; the job is then built by the same pure function as the
-ORM use case (``service.new_job_values``) and inserted with its audit entry.
+ORM use case (``service.new_job_values``) and inserted with its audit entry. Each
+worker remembers the offerings it read (with a digest of the whole row), so the
+next create with a zone count is one statement: priced from the remembered
+offering and inserted only if the offering row is still exactly that, the customer
+has no override and every code is known (``GUARD_SQL``); if not, the two-statement
+path runs, so a changed catalog is never priced from memory.
 
 The rules are the workflow's own (``workflow.TRANSITIONS``), turned into the
 ``WHERE`` of the update; the row is locked ``FOR UPDATE`` first and the checks read
@@ -24,6 +29,7 @@ exact error (or makes the move, if the job changed in between).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -31,7 +37,7 @@ from asyncpg import Record  # type: ignore[import-untyped]
 
 from grins_platform.audit.service import Actor, audit_insert
 from grins_platform.catalog.models import Offering, OfferingCategory, PricingModel
-from grins_platform.catalog.pricing import OverrideTerms, quote
+from grins_platform.catalog.pricing import OverrideTerms, Quote, quote
 from grins_platform.catalog.service import terms_of
 from grins_platform.core.log_config import LoggerMixin
 from grins_platform.db.reads import Params, Reads
@@ -164,6 +170,7 @@ GATHER_SQL: Final = (
     "SELECT p.id, p.customer_id, p.zone_count, (o) AS offering,"
     " po.base_price_cents AS o_base, po.per_zone_price_cents AS o_zone,"
     " po.hourly_rate_cents AS o_hourly, po.customer_id IS NOT NULL AS has_override,"
+    " md5(o::text) AS offering_version,"
     f" {_unknown(_CODES.format(given='$3', column='required_skills'), 'skills')}"
     " AS unknown_skills,"
     f" {_unknown(_CODES.format(given='$4', column='required_equipment'), 'equipment')}"
@@ -191,25 +198,90 @@ def _offering(record: Record) -> Offering:
     return Offering(**values)
 
 
-def insert_statement(values: dict[str, Any], actor: Actor) -> tuple[str, list[object]]:
+GUARD_SQL: Final = (
+    "SELECT p.id, p.customer_id FROM properties p"
+    " JOIN offerings o ON o.id = {offering} AND o.is_active"
+    " AND md5(o::text) = {version}"
+    " WHERE p.id = {prop} AND p.deleted_at IS NULL"
+    " AND NOT EXISTS (SELECT 1 FROM price_overrides po"
+    " WHERE po.customer_id = p.customer_id AND po.offering_id = o.id)"
+    " AND NOT EXISTS (SELECT 1 FROM unnest({skills}::text[]) x"
+    " WHERE NOT EXISTS (SELECT 1 FROM skills v WHERE v.code = x))"
+    " AND NOT EXISTS (SELECT 1 FROM unnest({equipment}::text[]) x"
+    " WHERE NOT EXISTS (SELECT 1 FROM equipment v WHERE v.code = x))"
+)
+"""The one-statement create's conditions: a live property, the offering still as
+remembered (active, every column the same), no override for the property's customer,
+every code known. The job takes its customer from the property."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownOffering:
+    """An offering as a create read it, and a digest of its whole row."""
+
+    offering: Offering
+    version: str
+
+
+_KNOWN_OFFERINGS: dict[uuid.UUID, KnownOffering] = {}
+MAX_KNOWN_OFFERINGS: Final = 1000
+
+
+def remember_offering(known: KnownOffering) -> None:
+    """Keep ``known`` for this worker's next creates (a small, bounded map)."""
+    if len(_KNOWN_OFFERINGS) >= MAX_KNOWN_OFFERINGS:
+        _KNOWN_OFFERINGS.clear()
+    _KNOWN_OFFERINGS[known.offering.id] = known
+
+
+def forget_offerings() -> None:
+    """Forget every remembered offering (tests)."""
+    _KNOWN_OFFERINGS.clear()
+
+
+def insert_statement(
+    values: dict[str, Any], actor: Actor, *, known: KnownOffering | None = None
+) -> tuple[str, list[object]]:
     """``INSERT`` of a new job with its audit entry, answering with its detail.
 
     The entry's ``after`` is every column of the new row, as ``snapshot`` gives it
-    for the ORM's job after its flush.
+    for the ORM's job after its flush. With ``known``, the row is inserted only if
+    ``GUARD_SQL`` holds, and its customer comes from the property.
     """
     now = datetime.now(UTC)
     row = {"id": uuid.uuid4(), **values, "created_at": now, "updated_at": now}
     arg = Params()
-    placeholders = [
+    exprs = [
         f"{arg(getattr(v, 'value', v))}::{JOB_TYPES[k]}" if k in JOB_TYPES else arg(v)
         for k, v in row.items()
+        if known is None or k != "customer_id"
     ]
+    after, after_sql, source = row, None, ""
+    if known is not None:
+        exprs.insert(list(row).index("customer_id"), "src.customer_id")
+        after = {k: v for k, v in row.items() if k != "customer_id"}
+        after_sql = "jsonb_build_object('customer_id', r.customer_id)"
+        guard = GUARD_SQL.format(
+            offering=f"{arg(row['offering_id'])}::uuid",
+            version=f"{arg(known.version)}::text",
+            prop=f"{arg(row['property_id'])}::uuid",
+            skills=arg(row["required_skills"]),
+            equipment=arg(row["required_equipment"]),
+        )
+        source = f" FROM ({guard}) src"
     audit = audit_insert(
-        arg, actor, "job.created", "job", rows="created", at=now, after=row
+        arg,
+        actor,
+        "job.created",
+        "job",
+        rows="created",
+        at=now,
+        after=after,
+        after_sql=after_sql,
     )
     sql = (
         f"WITH created AS (INSERT INTO jobs ({', '.join(row)})"
-        f" VALUES ({', '.join(placeholders)}) RETURNING *),"
+        f" SELECT {', '.join(exprs)}{source} RETURNING *),"
         f" audit AS ({audit})"
         f" SELECT {DETAIL_COLUMNS} FROM created j"
     )
@@ -251,9 +323,30 @@ class JobWrites(LoggerMixin):
         without a zone count, an unknown skill or equipment code, or no offering at
         all (a free-text job). Those requests go to ``JobService.create_job``, which
         answers them (404/422) exactly as before.
+
+        With the zone count given and the offering remembered from an earlier create,
+        one statement: priced from the remembered offering, inserted only if the
+        offering is still exactly that and the customer has no override
+        (``GUARD_SQL``). Otherwise (or if that inserted nothing) two: read what the
+        price depends on, then insert.
         """
         if data.offering_id is None:
             return None
+        known = _KNOWN_OFFERINGS.get(data.offering_id)
+        if known is not None and data.zone_count is not None:
+            unknown_site = Property(id=data.property_id, customer_id=None)
+            priced = quote(terms_of(known.offering), data.zone_count)
+            detail = await self._insert(
+                data, actor, unknown_site, known.offering, data.zone_count, priced,
+                known=known,
+            )  # fmt: skip
+            if detail is not None:
+                return detail
+        return await self._read_then_insert(data, actor)
+
+    async def _read_then_insert(
+        self, data: JobCreate, actor: Actor
+    ) -> JobDetail | None:
         found = await self.reads.fetchrow(
             GATHER_SQL,
             data.property_id,
@@ -261,9 +354,12 @@ class JobWrites(LoggerMixin):
             data.required_skills or [],
             data.required_equipment or [],
         )
-        if found is None or found["unknown_skills"] or found["unknown_equipment"]:
+        if found is None:
             return None
         offering = _offering(found["offering"])
+        remember_offering(KnownOffering(offering, found["offering_version"]))
+        if found["unknown_skills"] or found["unknown_equipment"]:
+            return None
         prop = Property(
             id=found["id"],
             customer_id=found["customer_id"],
@@ -280,6 +376,19 @@ class JobWrites(LoggerMixin):
                 hourly_rate_cents=found["o_hourly"],
             )
         priced = quote(terms_of(offering), zones, override)
+        return await self._insert(data, actor, prop, offering, zones, priced)
+
+    async def _insert(
+        self,
+        data: JobCreate,
+        actor: Actor,
+        prop: Property,
+        offering: Offering,
+        zones: int | None,
+        priced: Quote,
+        *,
+        known: KnownOffering | None = None,
+    ) -> JobDetail | None:
         values = new_job_values(
             data,
             prop,
@@ -287,9 +396,9 @@ class JobWrites(LoggerMixin):
             zones,
             (priced.price_cents, priced.minutes, priced.quote_needed),
         )
-        sql, args = insert_statement({**values, "request_id": None}, actor)
+        sql, args = insert_statement({**values, "request_id": None}, actor, known=known)
         row = await self.reads.fetchrow(sql, *args)
-        if row is None:  # pragma: no cover - an INSERT ... RETURNING always answers
+        if row is None:  # the guard did not hold: nothing inserted
             return None
         detail = detail_from_row(row)
         self.log_completed(
