@@ -252,6 +252,32 @@ async def test_a_technicians_reads_match_the_orm_path(session: AsyncSession) -> 
         assert (await queries.get(site.customer_id, me)) == orm.customer
 
 
+async def test_a_technicians_word_search_finds_only_their_customers(
+    session: AsyncSession,
+) -> None:
+    """Both ways a word search finds a customer (own fields, a property) hide the
+    customers a technician may not see, in the page and in the total."""
+    world = await _world(session)
+    stem = f"qy{uuid.uuid4().hex[:6]}"
+    for site in world.sites:
+        site.address = f"{world.sites.index(site)} {stem}a Ave"
+        owner = await session.get(Customer, site.customer_id)
+        assert owner is not None
+        owner.company = f"{stem}b Co"
+    await session.flush()
+    queries = CustomerQueries(SessionReads(session))
+    visible = {world.today, world.later, world.crew, world.released}
+    for q in (stem, f"{stem}a", f"{stem}b"):
+        mine = await queries.page(CustomerQuery(q=q), world.me, limit=2, offset=0)
+        rest = await queries.page(CustomerQuery(q=q), world.me, limit=2, offset=2)
+        assert mine.total == rest.total == 4, q
+        found = {c.id for c in (*mine.items, *rest.items)}
+        assert found == {p.customer_id for p in visible}, q
+    office = await make_user(session, role=Role.MANAGER)
+    everyone = await queries.page(CustomerQuery(q=stem), office, limit=10, offset=0)
+    assert everyone.total == len({p.customer_id for p in world.sites})
+
+
 async def test_the_office_history_decrypts_codes_and_matches_the_orm_path(
     session: AsyncSession,
 ) -> None:

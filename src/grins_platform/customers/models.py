@@ -82,7 +82,13 @@ class Customer(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         # Prefix search (LIKE 'abc%') needs pattern ops under non-C collations.
         Index("ix_customers_name_pattern", text("lower(name) text_pattern_ops")),
         Index("ix_customers_email_pattern", text("lower(email) text_pattern_ops")),
-        Index("ix_customers_search", "search_vector", postgresql_using="gin"),
+        # No pending list: every search would read it (migration 0012n).
+        Index(
+            "ix_customers_search",
+            "search_vector",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
         Index(
             "ix_customers_alt_phone",
             "alt_phone",

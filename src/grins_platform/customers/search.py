@@ -7,6 +7,11 @@ prefix (full-text, ``simple`` dictionary), an email prefix, the words of a live
 property's street address (word prefixes: ``77 lake`` finds ``77 Lakeview Dr``) or
 its city prefix. No ``pg_trgm``: plain ``lower()`` indexes and the built-in
 full-text search only. The SQL is in ``customers/queries.py``.
+
+A prefix is matched as a range of the ``text_pattern_ops`` indexes (``term <= x <
+upper``, byte order) when ``term`` ends in an ASCII character, which is exactly
+"starts with ``term``": ``LIKE 'term%'`` uses the same range on the index but then
+lower-cases every row it reads again to re-test the pattern.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ OPEN_REQUEST_STATUSES: Final = (RequestStatus.NEW, RequestStatus.CONTACTED)
 _WORD: Final = re.compile(r"\w+")
 _MAX_WORDS: Final = 8
 _NANP_DIGITS: Final = 10
+_LAST_ASCII: Final = 0x7E
+"""The last character an upper bound may be built on (one more is still ASCII)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,8 @@ class TextQuery:
     """Lower-cased text: a name, email or city prefix..."""
     words: str | None = None
     """...or these word prefixes (``to_tsquery`` text), when ``term`` has words."""
+    upper: str | None = None
+    """The least string above all that start with ``term`` (``prefix_upper_bound``)."""
 
 
 def whole_nanp_number(digits: str) -> str | None:
@@ -82,6 +91,20 @@ def prefix_words(text: str) -> str | None:
     return " & ".join(f"{w}:*" for w in words)
 
 
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix``, byte-wise.
+
+    ``prefix`` with its last character incremented: ``x`` starts with ``prefix``
+    exactly when ``prefix <= x < bound`` in byte order (``text_pattern_ops``,
+    ``~>=~``/``~<~``). Only for a last character below DEL, so the bound is ASCII in
+    every server encoding (ASCII bytes are whole characters in all of them);
+    otherwise ``None`` and the match stays a ``LIKE``.
+    """
+    if not prefix or ord(prefix[-1]) > _LAST_ASCII:
+        return None
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def read_text(q: str) -> TextQuery:
     """How ``q`` is matched (see the module docstring)."""
     digits = phone_search_digits(q)
@@ -92,4 +115,6 @@ def read_text(q: str) -> TextQuery:
             return TextQuery(number=number)
         return TextQuery(digits=digits)
     term = q.strip().lower()
-    return TextQuery(term=term, words=prefix_words(term))
+    return TextQuery(
+        term=term, words=prefix_words(term), upper=prefix_upper_bound(term)
+    )
