@@ -34,6 +34,7 @@ from grins_platform.customers.search import (
     read_text,
 )
 from grins_platform.db.reads import SessionReads
+from grins_platform.properties.models import Property
 from grins_platform.users.models import Role, User
 from tests.factories import make_customer, make_property, make_user
 
@@ -210,16 +211,21 @@ async def test_every_sort_and_page_of_a_search_is_the_plain_union_of_matches(
 
 
 @pytest.mark.integration
-async def test_the_word_index_has_no_pending_list(session: AsyncSession) -> None:
-    """Every search would read it (migration 0012n, ``Customer.__table_args__``)."""
-    options = await session.scalar(
-        text("SELECT reloptions FROM pg_class WHERE relname = 'ix_customers_search'")
-    )
-    assert options == ["fastupdate=off"]
-    table = Customer.__table__
-    assert isinstance(table, Table)
-    declared = next(i for i in table.indexes if i.name == "ix_customers_search")
-    assert declared.dialect_options["postgresql"]["with"] == {"fastupdate": "off"}
+async def test_the_word_indexes_have_no_pending_list(session: AsyncSession) -> None:
+    """Every search would read it (migrations 0012n and 0013p, the models' indexes)."""
+    for model, name in (
+        (Customer, "ix_customers_search"),
+        (Property, "ix_properties_address_search"),
+    ):
+        options = await session.scalar(
+            text("SELECT reloptions FROM pg_class WHERE relname = :name"),
+            {"name": name},
+        )
+        assert options == ["fastupdate=off"], name
+        table = model.__table__
+        assert isinstance(table, Table)
+        declared = next(i for i in table.indexes if i.name == name)
+        assert declared.dialect_options["postgresql"]["with"] == {"fastupdate": "off"}
 
 
 @pytest.mark.integration

@@ -71,6 +71,7 @@ class Property(UUIDPrimaryKeyMixin, TimestampMixin, Base):
             "ix_properties_address_search",
             text("to_tsvector('simple'::regconfig, address)"),
             postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},  # no pending list (0013p)
         ),
         Index("ix_properties_address_lower", func.lower(text("address"))),
         Index("ix_properties_zip", "zip_code"),
