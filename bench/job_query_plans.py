@@ -74,10 +74,12 @@ ANALYZE;
 
 
 def statements(week: date, offering_less_city: str) -> dict[str, Statement]:
-    """The statements the API runs for each working list (page + count).
+    """The statements the API runs for each working list.
 
-    The job lists are read models (``jobs/queries.py``): the page and count come
-    from ``page_statements``, as the office (who sees every job) asks for them.
+    The job lists are read models (``jobs/queries.py``): the statements come from
+    ``page_statements``, as the office (who sees every job) asks for them. The page
+    carries its total (the count runs inside it); the count alone is what a page
+    past the end runs, and shows the count's share of the page.
     """
     office = User(id=uuid.uuid4(), role=Role.MANAGER)
     cases = {
@@ -97,8 +99,8 @@ def statements(week: date, offering_less_city: str) -> dict[str, Statement]:
     out: dict[str, Statement] = {}
     for name, f in cases.items():
         page, count = page_statements(f, office, limit=25, offset=0)
-        out[f"{name}: page"] = page
-        out[f"{name}: count"] = count
+        out[f"{name}: page with its total"] = page
+        out[f"{name}: the count alone"] = count
     # The dashboard's counts: trigger-kept sums (JobQueries.status_counts).
     out["counts per status"] = (
         "SELECT status, sum(jobs) AS n FROM job_status_counts GROUP BY status",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,7 @@ def test_protocol_class_is_uvicorns_with_the_fix() -> None:
 
     assert issubclass(NoDelayHttpToolsProtocol, HttpToolsProtocol)
     assert "connection_made" in NoDelayHttpToolsProtocol.__dict__
+    assert "on_headers_complete" in NoDelayHttpToolsProtocol.__dict__
 
 
 def test_serving_gc_tuning_freezes_startup_objects_and_raises_gen0() -> None:
@@ -63,3 +65,44 @@ def test_serving_gc_tuning_freezes_startup_objects_and_raises_gen0() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+async def test_a_connection_is_closed_after_its_request_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn  # noqa: PLC0415
+
+    from grins_platform.core import server as serving  # noqa: PLC0415
+
+    monkeypatch.setattr(serving, "KEEPALIVE_REQUESTS", 3)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        headers = [(b"content-length", b"2")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, http=NoDelayHttpToolsProtocol,
+        log_config=None, access_log=False, lifespan="off",
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn's flag, no event to wait on
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    answers: list[bytes] = []
+    try:
+        for _ in range(3):
+            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = await reader.readuntil(b"\r\n\r\n")
+            await reader.readexactly(2)
+            answers.append(head.lower())
+        assert [b"connection: close" in a for a in answers] == [False, False, True]
+        assert await reader.read() == b""  # the server closed it
+    finally:
+        writer.close()
+        server.should_exit = True
+        await task

@@ -1,4 +1,4 @@
-"""Running the API under uvicorn, with TCP_NODELAY on every accepted connection.
+"""Running the API under uvicorn: TCP_NODELAY on, a request limit per connection.
 
 With ``--workers N`` (N > 1) uvicorn hands the listening socket to child processes,
 where asyncio no longer recognises it as TCP and leaves Nagle's algorithm on: every
@@ -18,6 +18,16 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 WORKER_HEALTHCHECK_SECONDS = 60
+KEEPALIVE_REQUESTS = 100
+"""Requests per keep-alive connection before the answer says ``Connection: close``.
+
+nginx's ``keepalive_requests`` for uvicorn, which has none. With ``--workers N`` a
+connection belongs to whichever worker accepted it, for as long as it lives: ten
+clients connecting at once were split 7/3 between two workers, and the busier one's
+answers made the 10-client p95 twice the p50 (BENCHMARKS.md). A client reconnects
+every 100 requests (browsers and HTTP libraries do so by themselves), and a new
+connection is accepted by whichever worker gets to it first, mostly the less busy
+one, so the load evens out. 0 = no limit."""
 GC_GEN0_THRESHOLD = 50_000
 
 
@@ -51,12 +61,27 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
 
 
 class NoDelayHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with ``TCP_NODELAY`` forced on."""
+    """uvicorn's httptools protocol, ``TCP_NODELAY`` on, a request limit per connection.
+
+    At most ``KEEPALIVE_REQUESTS`` requests are served per connection.
+    """
+
+    served = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Set ``TCP_NODELAY``, then let uvicorn set the connection up."""
         set_nodelay(transport)
+        self.served = 0
         super().connection_made(transport)
+
+    def on_headers_complete(self) -> None:
+        """Start the request; the ``KEEPALIVE_REQUESTS``-th answers ``close``."""
+        super().on_headers_complete()
+        if self.parser.should_upgrade() and self._should_upgrade():
+            return  # handed over to a WebSocket protocol: no request cycle here
+        self.served += 1
+        if KEEPALIVE_REQUESTS and self.served >= KEEPALIVE_REQUESTS:
+            self.cycle.keep_alive = False
 
 
 class NoDelayH11Protocol(H11Protocol):
