@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 WORKER_HEALTHCHECK_SECONDS = 60
 KEEPALIVE_REQUESTS = 100
@@ -77,11 +80,13 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         """Start the request; the ``KEEPALIVE_REQUESTS``-th answers ``close``."""
         super().on_headers_complete()
-        if self.parser.should_upgrade() and self._should_upgrade():
-            return  # handed over to a WebSocket protocol: no request cycle here
+        # An upgrade (WebSocket) made no new cycle: none yet, or the last one, done.
+        cycle = cast("RequestResponseCycle | None", self.cycle)
+        if cycle is None or cycle.response_complete:
+            return
         self.served += 1
         if KEEPALIVE_REQUESTS and self.served >= KEEPALIVE_REQUESTS:
-            self.cycle.keep_alive = False
+            cycle.keep_alive = False
 
 
 class NoDelayH11Protocol(H11Protocol):
