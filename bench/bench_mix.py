@@ -78,7 +78,13 @@ async def load_samples(conn: Any) -> Samples:
     used = await conn.fetch("SELECT phone FROM customers WHERE phone LIKE '+1___555%'")
     return Samples(
         customer_ids=[r["id"] for r in rows],
-        name_prefixes=[r["name"].split()[-1][:4].lower() for r in rows],
+        # Surnames only: the customers earlier runs created ("Bench Customer 3-17")
+        # would make a "name prefix" such as "3-17", a phone-fragment search.
+        name_prefixes=[
+            prefix
+            for prefix in (r["name"].split()[-1][:4].lower() for r in rows)
+            if prefix.isalpha()
+        ],
         phones=[f"{p[2:5]}-{p[5:8]}-{p[8:]}" for p in (r["phone"] for r in rows) if p],
         weeks=[r["w"] for r in weeks],
         job_ids=[r["id"] for r in jobs],
