@@ -9,8 +9,10 @@ from typing import Any
 import bcrypt
 from faker import Faker
 from httpx import AsyncClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from grins_platform.audit.models import AuditEntry
 from grins_platform.customers.models import Customer
 from grins_platform.db.session import create_sessionmaker
 from grins_platform.properties.models import Property
@@ -174,3 +176,16 @@ async def make_service_request(
     session.add(request)
     await session.flush()
     return request
+
+
+async def audit_entries_of(
+    session: AsyncSession, first: Any, second: Any
+) -> tuple[AuditEntry, AuditEntry]:
+    """The audit entries of two entities (the one-statement and the ORM write)."""
+    entries = {
+        entry.entity_id: entry
+        for entry in await session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_id.in_([first, second]))
+        )
+    }
+    return entries[first], entries[second]

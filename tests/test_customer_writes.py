@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grins_platform.audit.models import AuditEntry
 from grins_platform.audit.service import Actor
 from grins_platform.customers.models import ContactChannel, Customer
 from grins_platform.customers.schemas import CustomerCreate
@@ -13,7 +12,7 @@ from grins_platform.customers.service import CustomerService
 from grins_platform.customers.writes import CustomerWrites
 from grins_platform.db.reads import SessionReads
 from grins_platform.users.models import Role
-from tests.factories import make_user
+from tests.factories import audit_entries_of, make_user
 
 _MADE_HERE = {"id", "created_at", "updated_at"}
 
@@ -68,21 +67,16 @@ async def test_a_created_customer_and_its_audit_entry_are_the_orm_use_cases(
         assert {c: getattr(stored, c) for c in columns} == {
             c: getattr(slow, c) for c in columns
         }
-        entries = {
-            e.entity_id: e
-            for e in await session.scalars(
-                select(AuditEntry).where(AuditEntry.entity_id.in_([fast.id, slow.id]))
-            )
-        }
-        fast_after, slow_after = entries[fast.id].after, entries[slow.id].after
+        fast_entry, slow_entry = await audit_entries_of(session, fast.id, slow.id)
+        fast_after, slow_after = fast_entry.after, slow_entry.after
         assert fast_after is not None
         assert slow_after is not None
         assert set(fast_after) == set(slow_after)
         assert fast_after["name"] == fast_data.name
         assert fast_after["phone"] == fast_data.phone
-        assert entries[fast.id].action == "customer.created"
-        assert str(entries[fast.id].ip) == "192.0.2.8"
-        assert entries[fast.id].actor_id == office.id
+        assert fast_entry.action == "customer.created"
+        assert str(fast_entry.ip) == "192.0.2.8"
+        assert fast_entry.actor_id == office.id
 
 
 async def test_a_taken_phone_or_email_adds_nothing(session: AsyncSession) -> None:

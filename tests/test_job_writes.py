@@ -26,7 +26,7 @@ from grins_platform.jobs.service import JobService
 from grins_platform.jobs.workflow import allowed_from
 from grins_platform.jobs.writes import JobWrites, forget_offerings
 from grins_platform.users.models import Role
-from tests.factories import make_user
+from tests.factories import audit_entries_of, make_user
 from tests.job_factories import make_client, make_job, make_site, seed_catalog
 
 S = JobStatus
@@ -226,21 +226,16 @@ async def test_a_created_job_and_its_audit_entry_are_the_orm_use_cases(
         assert {c: getattr(fast_row, c) for c in columns} == {
             c: getattr(slow, c) for c in columns
         }, data
-        entries = {
-            entry.entity_id: entry
-            for entry in await session.scalars(
-                select(AuditEntry).where(AuditEntry.entity_id.in_([fast.id, slow.id]))
-            )
-        }
-        fast_after, slow_after = entries[fast.id].after, entries[slow.id].after
+        fast_entry, slow_entry = await audit_entries_of(session, fast.id, slow.id)
+        fast_after, slow_after = fast_entry.after, slow_entry.after
         assert fast_after is not None
         assert slow_after is not None
         assert set(fast_after) == set(slow_after)
         assert {k: v for k, v in fast_after.items() if k not in _MADE_HERE} == {
             k: v for k, v in slow_after.items() if k not in _MADE_HERE
         }
-        assert entries[fast.id].action == entries[slow.id].action == "job.created"
-        assert str(entries[fast.id].ip) == "192.0.2.4"
+        assert fast_entry.action == slow_entry.action == "job.created"
+        assert str(fast_entry.ip) == "192.0.2.4"
 
     forget_offerings()
     for data in requests[:-1]:  # not known yet (or no zone count): read, insert
