@@ -6,6 +6,14 @@ each other on a shared counter row. The rows only grow; ``compact`` folds them
 into one row (per status), atomically: a delta committed meanwhile is not among
 the deleted rows and stays. Each API worker runs ``compacting`` in its lifespan;
 two workers compacting at once is harmless (the second finds the rows gone).
+
+Every fold deletes rows, and a dead row is still read by every sum until VACUUM
+removes it. Autovacuum may be off, or a minute away, while a busy office makes
+thousands of deltas a minute (measured with autovacuum off: 91,000 dead rows behind
+263 live ones after a few benchmark runs, and the dashboard slowed down with them).
+So each fold is followed by a VACUUM of the counter tables: a few pages, a
+millisecond or two. (A database user that does not own the tables gets a warning
+from PostgreSQL and no vacuum; the sums stay exact either way.)
 """
 
 from __future__ import annotations
@@ -34,14 +42,24 @@ _FOLDS: Final = (
     ),
 )
 
+_VACUUM: Final = text("VACUUM customer_totals, job_status_counts")
+
 log = DomainLogger("database", "counters")
 
 
 async def compact(engine: AsyncEngine) -> None:
-    """Fold every counter's delta rows (one transaction per counter)."""
+    """Fold every counter's delta rows (one transaction per counter), then VACUUM."""
     for fold in _FOLDS:
         async with engine.begin() as conn:
             await conn.execute(fold)
+    await vacuum_counters(engine)
+
+
+async def vacuum_counters(engine: AsyncEngine) -> None:
+    """VACUUM the counter tables (a statement that cannot run in a transaction)."""
+    async with engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await auto.execute(_VACUUM)
 
 
 async def compact_every(engine: AsyncEngine, seconds: float) -> None:
