@@ -15,6 +15,7 @@ from grins_platform.audit.router import router as audit_router
 from grins_platform.auth.router import router as auth_router
 from grins_platform.auth.session_cache import SessionCache
 from grins_platform.catalog.router import router as catalog_router
+from grins_platform.core.admission import ConcurrencyLimitMiddleware
 from grins_platform.core.cache import Cache, timing_logger
 from grins_platform.core.config import Environment, Settings, get_settings
 from grins_platform.core.crypto import configure_encryption
@@ -152,6 +153,13 @@ def create_app(
         BodySizeLimitMiddleware,
         max_bytes=base_settings.max_request_body_bytes,
         large_paths={f"{API_PREFIX}/imports/": base_settings.max_import_body_bytes},
+    )
+    # Inside the request-id middleware, so a queued request's wait is part of its
+    # access line; outside everything else, so a waiting request costs nothing yet.
+    app.add_middleware(
+        ConcurrencyLimitMiddleware,
+        limit=base_settings.request_concurrency,
+        queue_timeout=base_settings.request_queue_timeout,
     )
     app.add_middleware(
         SecurityHeadersMiddleware,

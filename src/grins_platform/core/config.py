@@ -145,6 +145,21 @@ class Settings(BaseSettings):
         "INFO, in a compact form (benchmarks; off in normal operation)",
     )
 
+    # Per worker. Each await costs a request one turn of the event loop, and a turn
+    # runs every ready request's next step: more requests in flight than the CPU can
+    # serve only lengthen every I/O wait (core/admission.py; BENCHMARKS.md).
+    request_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=1000,
+        description="Requests one worker runs at once; the rest wait in arrival order",
+    )
+    request_queue_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a request may wait for a slot before a 503 overloaded",
+    )
+
     redis_connect_timeout: float = Field(default=1.0, gt=0)
     redis_socket_timeout: float = Field(default=1.0, gt=0)
     redis_max_connections: int = Field(default=50, ge=1)
