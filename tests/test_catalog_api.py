@@ -66,6 +66,13 @@ async def test_catalog_reads_are_cached_and_invalidated_on_write(
     first = await app_client.get(f"{CATALOG}/offerings", headers=manager.headers)
     keys = [k async for k in redis.scan_iter(match="grins:cache:catalog:*")]
     assert keys, "the list was not cached"
+    # the body is cached as it is sent, and a hit sends exactly those bytes
+    assert [await redis.get(k) for k in keys] == [first.text]
+    hit = await app_client.get(f"{CATALOG}/offerings", headers=manager.headers)
+    assert hit.content == first.content
+    assert hit.headers["content-type"] == "application/json"
+    assert hit.headers["cache-control"] == "private, max-age=30"
+    assert {o["id"] for o in hit.json()} == {o["id"] for o in first.json()}
     created = await app_client.post(
         f"{CATALOG}/offerings", headers=manager.headers, json=NEW_OFFERING
     )

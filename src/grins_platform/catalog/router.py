@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
@@ -56,13 +56,16 @@ async def _live_customer(session: SessionDep, customer_id: uuid.UUID) -> Custome
 async def list_offerings(
     _user: CurrentUser,
     service: CatalogServiceDep,
-    response: Response,
     active: Annotated[bool | None, Query(description="only (in)active")] = True,
     category: Annotated[OfferingCategory | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> Response:
     """Any staff. The catalog (cached in Redis, invalidated on every write)."""
-    response.headers["Cache-Control"] = "private, max-age=30"
-    return await service.list_offerings(active=active, category=category)
+    body = await service.offerings_json(active=active, category=category)
+    return Response(
+        content=body,
+        media_type="application/json",
+        headers={"Cache-Control": "private, max-age=30"},
+    )
 
 
 @router.get("/offerings/{offering_id}", response_model=OfferingRead)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +48,7 @@ from grins_platform.properties.models import Property
 CACHE_PREFIX = "catalog:"
 _PerCustomerT = TypeVar("_PerCustomerT", PriceOverride, ServicePlan)
 CACHE_TTL_SECONDS = 300
+_OFFERING_LIST: TypeAdapter[list[OfferingRead]] = TypeAdapter(list[OfferingRead])
 
 
 class OfferingNotFound(NotFoundError):
@@ -93,24 +95,24 @@ class CatalogService(LoggerMixin):
         self.overrides = OverrideRepository(session)
         self.audit = AuditService(session)
 
-    async def list_offerings(
+    async def offerings_json(
         self, *, active: bool | None, category: OfferingCategory | None
-    ) -> list[dict[str, Any]]:
-        """Offerings as JSON-ready dicts, served from Redis when cached."""
+    ) -> str:
+        """The offerings as the response's JSON body, served from Redis when cached.
+
+        The body is cached as it is sent, so a hit costs neither JSON parsing nor
+        building and dumping a model per offering.
+        """
         key = f"{CACHE_PREFIX}offerings:{active}:{category}"
 
-        async def load() -> list[dict[str, Any]]:
+        async def load() -> str:
             rows = await self.offerings.list_filtered(active=active, category=category)
-            return [
-                OfferingRead.model_validate(r).model_dump(mode="json") for r in rows
-            ]
+            models = [OfferingRead.model_validate(r) for r in rows]
+            return _OFFERING_LIST.dump_json(models).decode()
 
         if self.cache is None:
             return await load()
-        result: list[dict[str, Any]] = await self.cache.get_or_set(
-            key, CACHE_TTL_SECONDS, load
-        )
-        return result
+        return await self.cache.get_or_set_text(key, CACHE_TTL_SECONDS, load)
 
     async def get_offering(self, offering_id: uuid.UUID) -> Offering:
         """One offering or 404."""

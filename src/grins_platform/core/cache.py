@@ -43,6 +43,16 @@ class Cache:
 
     async def get(self, key: str) -> Any | None:
         """The cached value, or ``None`` on a miss or when Redis is unreachable."""
+        raw = await self.get_text(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    async def get_text(self, key: str) -> str | None:
+        """The cached text as stored (e.g. a response body), or ``None``."""
         started = time.perf_counter()
         try:
             raw = await self.redis.get(self._key(key))
@@ -51,12 +61,7 @@ class Cache:
             return None
         finally:
             self._observe("get", started)
-        if raw is None:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return None
+        return raw.decode() if isinstance(raw, bytes) else raw
 
     async def get_many(self, keys: Sequence[str]) -> list[Any | None]:
         """The cached values of ``keys`` in one round trip (``None`` for a miss)."""
@@ -78,11 +83,13 @@ class Cache:
 
     async def set(self, key: str, value: Any, ttl_seconds: int) -> bool:
         """Store ``value`` as JSON for ``ttl_seconds``; False when Redis is away."""
+        return await self.set_text(key, json.dumps(value, default=str), ttl_seconds)
+
+    async def set_text(self, key: str, text: str, ttl_seconds: int) -> bool:
+        """Store ``text`` as it is for ``ttl_seconds``; False when Redis is away."""
         started = time.perf_counter()
         try:
-            await self.redis.set(
-                self._key(key), json.dumps(value, default=str), ex=ttl_seconds
-            )
+            await self.redis.set(self._key(key), text, ex=ttl_seconds)
         except (RedisError, OSError) as exc:
             log.detected("set_unavailable", key=key, error=type(exc).__name__)
             return False
@@ -130,6 +137,20 @@ class Cache:
         value = await produce()
         await self.set(key, value, ttl_seconds)
         return value
+
+    async def get_or_set_text(
+        self, key: str, ttl_seconds: int, produce: Callable[[], Awaitable[str]]
+    ) -> str:
+        """The cached text, or ``produce()``'s text stored for next time.
+
+        For a response served as it was stored: no JSON parsing, no model building.
+        """
+        cached = await self.get_text(key)
+        if cached is not None:
+            return cached
+        text = await produce()
+        await self.set_text(key, text, ttl_seconds)
+        return text
 
 
 def timing_logger(*, enabled: bool) -> CacheTimer:
