@@ -299,6 +299,32 @@ async def machine_facts(db_url: str, redis_url: str) -> list[str]:
     ]
 
 
+async def vacuum_analyze(db_url: str) -> None:
+    """VACUUM (ANALYZE) the bench database before measuring.
+
+    Every run updates thousands of jobs; a server with autovacuum (the default) would
+    clean up behind it, but this machine's PostgreSQL runs with autovacuum off, and
+    without this each run measured the dead rows of the runs before it.
+    """
+    import asyncpg  # noqa: PLC0415
+
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute("VACUUM (ANALYZE)")
+    finally:
+        await conn.close()
+
+
+def concurrency_line(env: dict[str, str]) -> str:
+    """The per-worker request limit the server ran with."""
+    from grins_platform.core.config import Settings  # noqa: PLC0415
+
+    default = Settings.model_fields["request_concurrency"].default
+    value = env.get("REQUEST_CONCURRENCY")
+    source = "from the environment" if value else "the default"
+    return f"- REQUEST_CONCURRENCY={value or default} per worker ({source})"
+
+
 def read_slice(path: Path, start: int, end: int) -> list[str]:
     """The log lines written between two byte offsets."""
     with path.open("rb") as handle:
@@ -369,8 +395,9 @@ async def measure(
     lines += [
         "#### Database and cache (from the server's log, same runs)", "",
         ("| clients | statements | SQL p50 ms | SQL p95 ms | floor p95 ms | cache gets"
-         " | get p95 ms | cache sets | set p95 ms | floor p95 ms |"),
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+         " | get p95 ms | cache sets | set p95 ms | floor p95 ms"
+         " | slot wait p50 ms | slot wait p95 ms |"),
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *db_lines, "",
         "#### Nagle check: 300 sequential keep-alive `GET /health`, `--workers 2`", "",
         "| server | p50 ms |", "| --- | ---: |",
@@ -428,6 +455,7 @@ async def run(args: argparse.Namespace) -> int:
     env = server_env(state, _with_database(base_db, BENCH_DB), redis_url)
     env["LOG_QUERIES"] = "true" if args.query_log else "false"
     run_grins(env, "migrate", "upgrade")
+    await vacuum_analyze(env["DATABASE_URL"])
     redis = Redis.from_url(redis_url)
     await redis.flushdb()  # pyright: ignore[reportUnknownMemberType]
     await redis.aclose()
@@ -445,6 +473,7 @@ async def run(args: argparse.Namespace) -> int:
         ),
         f"- dataset: `grins seed-demo --scale {args.scale:g}` — {state.get('seed_output', '')}",
         generator_line(generator_cpu),
+        concurrency_line(env),
         "",
     ]
     report = "\n".join([*header, *body])
