@@ -41,6 +41,7 @@ from bench_stats import (
     op_table,
     parse_log,
     percentile,
+    redis_get_usec,
     replace_block,
 )
 from http_client import HttpConnection
@@ -341,9 +342,28 @@ def targets(clients: int) -> dict[str, float]:
     return {}
 
 
-def figures_line(clients: int, logs: LogFigures) -> str:
+def figures_line(clients: int, logs: LogFigures, redis_info: dict[str, Any]) -> str:
     """One row of the database/cache table."""
-    return figures_row(clients, logs)
+    return figures_row(clients, logs, redis_get_usec(redis_info))
+
+
+async def redis_stats(redis_url: str, *, reset: bool) -> dict[str, Any]:
+    """``INFO latencystats`` of the bench's Redis; ``reset`` zeroes them first.
+
+    The server's own view of each command: the time Redis spent on it, without the
+    network or the client's event loop (the analogue of PostgreSQL's statement log).
+    """
+    from redis.asyncio import Redis  # noqa: PLC0415
+
+    client = Redis.from_url(redis_url)
+    try:
+        if reset:
+            await client.config_resetstat()  # pyright: ignore[reportUnknownMemberType]
+            return {}
+        info: dict[str, Any] = await client.info("latencystats")  # pyright: ignore[reportUnknownMemberType]
+        return info
+    finally:
+        await client.aclose()
 
 
 async def measure(
@@ -374,9 +394,11 @@ async def measure(
         for clients in args.clients:
             await drive(base, token, samples, clients, args.warmup)
             start = log_path.stat().st_size
+            await redis_stats(env["REDIS_URL"], reset=True)
             cpu = time.process_time()
             stats = await drive(base, token, samples, clients, args.duration)
             cpu = time.process_time() - cpu
+            redis_info = await redis_stats(env["REDIS_URL"], reset=False)
             sent = sum(len(op.latencies) for op in stats.values())
             generator_cpu[clients] = cpu * 1000 / max(sent, 1)
             await asyncio.sleep(1.0)
@@ -386,7 +408,7 @@ async def measure(
                       "", *op_table(stats, args.duration, targets(clients)), ""]  # fmt: skip
             lines += [f"- first error of `{n}`: {op.first_error}"
                       for n, op in stats.items() if op.first_error]  # fmt: skip
-            db_lines.append(figures_line(clients, logs))
+            db_lines.append(figures_line(clients, logs, redis_info))
             print(f"{clients} clients done; slowest SQL: {logs.slowest_sql[:2]}")
         ours = await nagle_p50(base)
     finally:
@@ -396,8 +418,8 @@ async def measure(
         "#### Database and cache (from the server's log, same runs)", "",
         ("| clients | statements | SQL p50 ms | SQL p95 ms | floor p95 ms | cache gets"
          " | get p95 ms | cache sets | set p95 ms | floor p95 ms"
-         " | slot wait p50 ms | slot wait p95 ms |"),
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+         " | slot wait p50 ms | slot wait p95 ms | Redis GET p50 µs | Redis GET p99 µs |"),
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *db_lines, "",
         "#### Nagle check: 300 sequential keep-alive `GET /health`, `--workers 2`", "",
         "| server | p50 ms |", "| --- | ---: |",

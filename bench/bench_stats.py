@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from grins_platform.core.metrics import Histogram, merge_reports
 
@@ -83,7 +84,25 @@ def parse_log(lines: Iterable[str]) -> LogFigures:
     )
 
 
-def figures_row(clients: int, logs: LogFigures) -> str:
+def redis_get_usec(info: Mapping[str, object]) -> tuple[float, float]:
+    """Redis's own p50 and p99 (µs) of GET from ``INFO latencystats`` (Redis 7+).
+
+    NaN when the server does not report it (Redis 6.2, the embedded one).
+    """
+    raw = info.get("latency_percentiles_usec_get")
+    if isinstance(raw, str):  # "p50=9.023,p99=20.095,p99.9=82.431"
+        raw = dict(part.split("=", 1) for part in raw.split(","))
+    if not isinstance(raw, Mapping):
+        return math.nan, math.nan
+    values = cast("Mapping[str, object]", raw)
+    return float(str(values.get("p50", "nan"))), float(str(values.get("p99", "nan")))
+
+
+def figures_row(
+    clients: int,
+    logs: LogFigures,
+    redis_get: tuple[float, float] = (math.nan, math.nan),
+) -> str:
     """One row of the database/cache table (p95s are bucket bounds: within 5 %).
 
     The last column is the wait for a slot (``REQUEST_CONCURRENCY``), part of every
@@ -95,8 +114,13 @@ def figures_row(clients: int, logs: LogFigures) -> str:
         f"| {clients} | {sql.count} | {fmt(sql.percentile(50))} | "
         f"{fmt(sql.percentile(95))} | 50 | {get.count} | "
         f"{fmt(get.percentile(95))} | {put.count} | {fmt(put.percentile(95))} | 10 | "
-        f"{fmt(logs.queue.percentile(50))} | {fmt(logs.queue.percentile(95))} |"
+        f"{fmt(logs.queue.percentile(50))} | {fmt(logs.queue.percentile(95))} | "
+        f"{_usec(redis_get[0])} | {_usec(redis_get[1])} |"
     )
+
+
+def _usec(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.0f}"
 
 
 def fmt(value: float) -> str:
