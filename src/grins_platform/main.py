@@ -16,7 +16,7 @@ from grins_platform.auth.router import router as auth_router
 from grins_platform.auth.session_cache import SessionCache
 from grins_platform.catalog.router import router as catalog_router
 from grins_platform.core.admission import ConcurrencyLimitMiddleware
-from grins_platform.core.cache import Cache, timing_logger
+from grins_platform.core.cache import create_cache, timing_logger
 from grins_platform.core.config import Environment, Settings, get_settings
 from grins_platform.core.crypto import configure_encryption
 from grins_platform.core.errors import register_error_handlers
@@ -96,9 +96,10 @@ def create_app(
             else None
         )
         app.state.session_cache = session_cache
-        app.state.cache = Cache(
-            redis, timer=timing_logger(enabled=resolved.log_queries)
+        cache = create_cache(
+            resolved, timer=timing_logger(enabled=resolved.log_queries)
         )
+        app.state.cache = cache
         if resolved.environment is not Environment.TEST:
             tune_gc_for_serving()
         app_log.completed(
@@ -116,6 +117,7 @@ def create_app(
             ):
                 yield {}
         finally:
+            await cache.redis.aclose()
             await redis.aclose()
             await database.dispose()
             app_log.completed("shutdown")

