@@ -10,7 +10,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from grins_platform.core.admission import QUEUE_SERIES, ConcurrencyLimitMiddleware
 from grins_platform.core.config import Settings
@@ -152,6 +152,125 @@ def test_the_same_app_serves_a_second_event_loop() -> None:
         thread.start()
         thread.join()
     assert results == [[200, 200], [200, 200]]
+
+
+class BodyRecorder:
+    """An ASGI app that reads the whole body and answers with what it read."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[str, bytes] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        self.bodies[scope["path"]] = body
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _scope(path: str, length: int | None = None) -> Scope:
+    headers = [] if length is None else [(b"content-length", str(length).encode())]
+    return {"type": "http", "method": "POST", "path": path, "headers": headers}
+
+
+async def _empty_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _sender(into: list[Message]) -> Send:
+    async def send(message: Message) -> None:
+        into.append(message)
+
+    return send
+
+
+async def test_a_slow_body_is_read_before_the_request_takes_a_slot() -> None:
+    """A client trickling its body in must not block the worker's other requests."""
+    app = BodyRecorder()
+    limited = ConcurrencyLimitMiddleware(app, limit=1, queue_timeout=0.05)
+    rest_of_body = asyncio.Event()
+    chunks: list[Message] = [
+        {"type": "http.request", "body": b"01234", "more_body": True},
+        {"type": "http.request", "body": b"56789", "more_body": False},
+    ]
+
+    async def trickle() -> Message:
+        if len(chunks) == 1:
+            await rest_of_body.wait()
+        return chunks.pop(0)
+
+    slow_sent: list[Message] = []
+    slow = asyncio.create_task(
+        limited(_scope("/slow", 10), trickle, _sender(slow_sent))
+    )
+    await _settle()
+    assert limited.in_flight == 0  # still receiving: no slot taken
+    quick_sent: list[Message] = []
+    await limited(_scope("/quick"), _empty_body, _sender(quick_sent))  # not refused
+    assert quick_sent[0]["status"] == 200
+    rest_of_body.set()
+    await slow
+    assert app.bodies == {"/quick": b"", "/slow": b"0123456789"}
+    assert slow_sent[1]["body"] == b"0123456789"
+    assert limited.in_flight == 0
+
+
+async def test_a_client_that_leaves_while_sending_reaches_no_app() -> None:
+    app = BodyRecorder()
+    limited = ConcurrencyLimitMiddleware(app, limit=1, queue_timeout=1)
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"01", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def leaving() -> Message:
+        return messages.pop(0)
+
+    sent: list[Message] = []
+    await limited(_scope("/gone", 10), leaving, _sender(sent))
+    assert app.bodies == {}
+    assert sent == []
+    assert limited.in_flight == 0
+
+
+async def test_after_the_body_the_app_still_hears_a_disconnect() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((await receive())["type"])
+        seen.append((await receive())["type"])
+
+    limited = ConcurrencyLimitMiddleware(app, limit=1, queue_timeout=1)
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"x", "more_body": False},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    await limited(_scope("/x", 1), receive, _discard)
+    assert seen == ["http.request", "http.disconnect"]
+
+
+async def test_exempt_paths_take_no_slot() -> None:
+    inner = GatedApp()
+    limited = ConcurrencyLimitMiddleware(
+        inner, limit=1, queue_timeout=0.05, exempt_prefixes=("/api/v1/imports/",)
+    )
+    async with _client(limited) as client:
+        held = asyncio.create_task(client.get("/held"))
+        await _settle()
+        upload = asyncio.create_task(client.get("/api/v1/imports/customers"))
+        await _settle()
+        assert inner.order == ["/held", "/api/v1/imports/customers"]
+        inner.gate.set()
+        assert (await upload).status_code == 200
+        assert (await held).status_code == 200
 
 
 def test_limit_must_be_positive() -> None:

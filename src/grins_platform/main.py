@@ -151,17 +151,20 @@ def create_app(
             ],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_bytes=base_settings.max_request_body_bytes,
-        large_paths={f"{API_PREFIX}/imports/": base_settings.max_import_body_bytes},
-    )
-    # Inside the request-id middleware, so a queued request's wait is part of its
-    # access line; outside everything else, so a waiting request costs nothing yet.
+    # Inside the body size limit (a body is read in full before a request queues, so
+    # what it buffers is bounded) and the request-id middleware (a queued request's
+    # wait is part of its access line); outside routing and dependencies, so a
+    # waiting request costs nothing yet.
     app.add_middleware(
         ConcurrencyLimitMiddleware,
         limit=base_settings.request_concurrency,
         queue_timeout=base_settings.request_queue_timeout,
+        exempt_prefixes=(f"{API_PREFIX}/imports/", f"{API_PREFIX}/exports/"),
+    )
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=base_settings.max_request_body_bytes,
+        large_paths={f"{API_PREFIX}/imports/": base_settings.max_import_body_bytes},
     )
     app.add_middleware(
         SecurityHeadersMiddleware,

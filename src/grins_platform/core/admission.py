@@ -15,6 +15,14 @@ middleware), so nothing is hidden: the request's latency is the same sum, spent
 queueing instead of interleaved. A request that cannot get a slot within
 ``queue_timeout`` seconds is answered 503 ``overloaded`` with ``Retry-After``.
 
+A slot is held only while the request is being worked on:
+
+- A request body is read in full *before* the request queues for a slot, so a client
+  that sends its body slowly (a slow network, or on purpose) holds no slot. The body
+  size limit sits outside this middleware, so what is buffered is bounded.
+- Paths under ``exempt_prefixes`` (spreadsheet uploads and exports: large bodies
+  streamed to disk, long responses) do not take a slot at all.
+
 Lifespan and websocket scopes pass straight through.
 """
 
@@ -25,7 +33,7 @@ import json
 import time
 from typing import Final
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grins_platform.core.errors import error_body
 from grins_platform.core.log_config import DomainLogger
@@ -40,13 +48,21 @@ log = DomainLogger("api", "admission")
 class ConcurrencyLimitMiddleware:
     """Runs at most ``limit`` HTTP requests at once; the rest wait in arrival order."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, queue_timeout: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        queue_timeout: float,
+        exempt_prefixes: tuple[str, ...] = (),
+    ) -> None:
         if limit < 1:
             msg = "limit must be at least 1"
             raise ValueError(msg)
         self.app = app
         self.limit = limit
         self.queue_timeout = queue_timeout
+        self.exempt_prefixes = exempt_prefixes
         # One semaphore per event loop: an app object can outlive a loop (tests,
         # a restarted server) and an asyncio primitive is bound to the loop that
         # first waited on it.
@@ -67,9 +83,16 @@ class ConcurrencyLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Take a slot (waiting if none is free), run the request, give it back."""
-        if scope["type"] != "http":
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(
+            self.exempt_prefixes
+        ):
             await self.app(scope, receive, send)
             return
+        if _has_body(scope):
+            replay = await _read_body(receive)
+            if replay is None:  # the client went away while sending
+                return
+            receive = replay
         slots = self._semaphore()
         started = time.perf_counter()
         if slots.locked():
@@ -114,3 +137,36 @@ class ConcurrencyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether the request announces a body (a length above 0, or chunks)."""
+    for key, value in scope.get("headers", ()):
+        if key == b"content-length":
+            return value.strip() not in (b"", b"0")
+        if key == b"transfer-encoding":
+            return True
+    return False
+
+
+async def _read_body(receive: Receive) -> Receive | None:
+    """Read every body message now; a ``receive`` that hands them out again.
+
+    ``None`` when the client disconnected before the body was complete.
+    """
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        messages.append(message)
+        if not message.get("more_body", False):
+            break
+    pending = iter(messages)
+
+    async def replay() -> Message:
+        for message in pending:
+            return message
+        return await receive()
+
+    return replay

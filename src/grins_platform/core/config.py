@@ -128,9 +128,10 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path(".grins"))
 
-    # Kept open per worker: enough for its requests in flight (25 each with 50 office
-    # clients on 2 workers); an overflow connection is opened and closed per use,
-    # which costs both processes a connection setup (measured: 216 vs 263 req/s).
+    # Kept open per worker: enough for its requests in flight (REQUEST_CONCURRENCY,
+    # 4 by default; 25 each with 50 office clients on 2 workers when it is raised to
+    # "unlimited"); an overflow connection is opened and closed per use, which costs
+    # both processes a connection setup (measured: 216 vs 263 req/s).
     # The hot reads use their own asyncpg pool (``db.reads``, opened as needed), so
     # the ORM pool mostly serves writes. Per worker: size + overflow + read pool.
     db_pool_size: int = Field(default=20, ge=1, le=200)
