@@ -181,6 +181,16 @@ async def _empty_body() -> Message:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
+def _receiving(*messages: Message) -> Receive:
+    """A ``receive`` that hands out ``messages`` in order."""
+    pending = list(messages)
+
+    async def receive() -> Message:
+        return pending.pop(0)
+
+    return receive
+
+
 def _sender(into: list[Message]) -> Send:
     async def send(message: Message) -> None:
         into.append(message)
@@ -222,14 +232,10 @@ async def test_a_slow_body_is_read_before_the_request_takes_a_slot() -> None:
 async def test_a_client_that_leaves_while_sending_reaches_no_app() -> None:
     app = BodyRecorder()
     limited = ConcurrencyLimitMiddleware(app, limit=1, queue_timeout=1)
-    messages: list[Message] = [
+    leaving = _receiving(
         {"type": "http.request", "body": b"01", "more_body": True},
         {"type": "http.disconnect"},
-    ]
-
-    async def leaving() -> Message:
-        return messages.pop(0)
-
+    )
     sent: list[Message] = []
     await limited(_scope("/gone", 10), leaving, _sender(sent))
     assert app.bodies == {}
@@ -245,14 +251,10 @@ async def test_after_the_body_the_app_still_hears_a_disconnect() -> None:
         seen.append((await receive())["type"])
 
     limited = ConcurrencyLimitMiddleware(app, limit=1, queue_timeout=1)
-    messages: list[Message] = [
+    receive = _receiving(
         {"type": "http.request", "body": b"x", "more_body": False},
         {"type": "http.disconnect"},
-    ]
-
-    async def receive() -> Message:
-        return messages.pop(0)
-
+    )
     await limited(_scope("/x", 1), receive, _discard)
     assert seen == ["http.request", "http.disconnect"]
 
