@@ -1,7 +1,9 @@
 """The request mix of ``api_bench.py``: what an office does all day, by weight.
 
 Reads dominate (lists, searches, a customer's history, a job, the counts); writes
-create customers and jobs and move jobs through the workflow.
+create customers and jobs, move jobs through the workflow and, now and then, change a
+price in the catalog (which empties the catalog's cache entry, so the next catalog read
+loads it again and sets it: the mix's cache sets).
 """
 
 from __future__ import annotations
@@ -31,7 +33,11 @@ WRITES: dict[str, int] = {
     "create customer": 4,
     "create job": 5,
     "job transition": 5,
+    "catalog price change": 1,
 }
+PRICED_OFFERING = "backflow_test"
+"""The offering whose price the mix changes: not one that "create job" uses, so the
+workers' remembered offerings (``jobs/writes.py``) stay valid for the job creates."""
 
 
 @dataclass(slots=True)
@@ -45,6 +51,7 @@ class Samples:
     job_ids: list[str]
     properties: list[tuple[str, int]]
     offering_ids: list[str]
+    priced_offering_ids: list[str]
     requested: deque[str]
     used_phones: set[str]
     run: str = field(default_factory=lambda: str(int(time.time())))
@@ -71,6 +78,9 @@ async def load_samples(conn: Any) -> Samples:
         "SELECT id::text FROM offerings WHERE code IN "
         "('spring_startup', 'summer_tuneup', 'head_replacement', 'diagnostic')"
     )
+    priced = await conn.fetch(
+        "SELECT id::text FROM offerings WHERE code = $1", PRICED_OFFERING
+    )
     requested = await conn.fetch(
         "SELECT id::text FROM jobs WHERE status = 'requested' "
         "AND category = 'ready_to_schedule' LIMIT 5000"
@@ -90,6 +100,7 @@ async def load_samples(conn: Any) -> Samples:
         job_ids=[r["id"] for r in jobs],
         properties=[(r["id"], int(r["z"])) for r in props],
         offering_ids=[r["id"] for r in offerings],
+        priced_offering_ids=[r["id"] for r in priced],
         requested=deque(r["id"] for r in requested),
         used_phones={r["phone"] for r in used},
     )
@@ -153,6 +164,14 @@ class Mix:
             body = {"property_id": prop, "offering_id": pick(s.offering_ids),
                     "zone_count": zones, "target_week": pick(s.weeks)}  # fmt: skip
             return "POST", "/api/v1/jobs", body
+        if name == "catalog price change":
+            # A price between $90.00 and $90.99: audited, the cache entry dropped.
+            body = {"base_price_cents": 9000 + self.rng.randrange(100)}
+            return (
+                "PATCH",
+                f"/api/v1/catalog/offerings/{s.priced_offering_ids[0]}",
+                body,
+            )
         job = s.requested.popleft() if s.requested else pick(s.job_ids)
         body = {"to_status": "approved", "reason": "benchmark"}
         return "POST", f"/api/v1/jobs/{job}/transitions", body

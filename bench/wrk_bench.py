@@ -121,6 +121,7 @@ def write_samples(path: Path, token: str, samples: Samples, threads: int) -> Non
         "property_ids": [prop for prop, _ in samples.properties],
         "zone_counts": [zones for _, zones in samples.properties],
         "offering_ids": samples.offering_ids,
+        "priced_offering_ids": samples.priced_offering_ids,
         "requested": list(samples.requested),
         "free_phones": free_phones(samples, FREE_PHONES, int(time.time())),
     }

@@ -1,14 +1,15 @@
 -- The api_bench request mix (bench/bench_mix.py) driven by wrk, from outside Python.
 --
--- Same operations, weights, URLs and JSON bodies as bench_mix.py: 92 parts, reads 78
+-- Same operations, weights, URLs and JSON bodies as bench_mix.py: 93 parts, reads 78
 -- (health 6, customers first page 10, search name prefix 10, search phone 8, customer
 -- history 10, jobs ready for a week 10, one job 12, dashboard counts 8, the catalog
--- for the job form 4), writes 14
--- (create customer 4, create job 5, job transition requested -> approved 5).
+-- for the job form 4), writes 15
+-- (create customer 4, create job 5, job transition requested -> approved 5, a price
+-- change of one catalog offering 1).
 --
 -- Inputs come from a Lua file written by bench/wrk_bench.py (token, sample ids, name
--- prefixes, phones, weeks, properties with zone counts, offerings, 'requested' job
--- ids, free 555 phones), passed after `--`:
+-- prefixes, phones, weeks, properties with zone counts, offerings, the offering whose
+-- price changes, 'requested' job ids, free 555 phones), passed after `--`:
 --
 --   wrk -t1 -c10 -d30s --latency --timeout 30s -s bench/wrk_mix.lua \
 --       http://127.0.0.1:PORT -- .grins/bench/wrk-samples.lua
@@ -32,6 +33,7 @@ local OPS = {
   { "create customer", 4 },
   { "create job", 5 },
   { "job transition", 5 },
+  { "catalog price change", 1 },
 }
 local AREAS = { "612", "651", "763", "952" }
 
@@ -167,6 +169,9 @@ local function post_body(op)
     return "/api/v1/jobs", string.format(
       '{"property_id":"%s","offering_id":"%s","zone_count":%d,"target_week":"%s"}',
       S.property_ids[i], pick(S.offering_ids), S.zone_counts[i], pick(S.weeks))
+  elseif op == 13 then
+    return "/api/v1/catalog/offerings/" .. S.priced_offering_ids[1],
+      string.format('{"base_price_cents":%d}', 9000 + math.random(0, 99))
   end
   local job = pop_requested() or pick(S.job_ids)
   return "/api/v1/jobs/" .. job .. "/transitions",
@@ -187,7 +192,7 @@ function request()
   end
   local path, body = post_body(op)
   headers["Content-Type"] = "application/json"
-  return wrk.format("POST", path, headers, body)
+  return wrk.format(op == 13 and "PATCH" or "POST", path, headers, body)
 end
 
 function response(status, headers, body)
