@@ -64,7 +64,7 @@ async def test_catalog_reads_are_cached_and_invalidated_on_write(
     app_client: AsyncClient, manager: LoggedIn, redis: Redis, session: AsyncSession
 ) -> None:
     first = await app_client.get(f"{CATALOG}/offerings", headers=manager.headers)
-    keys = [k async for k in redis.scan_iter(match="grins:cache:catalog:*")]
+    keys = [k async for k in redis.scan_iter(match="grins:cache:catalog:0:*")]
     assert keys, "the list was not cached"
     # the body is cached as it is sent, and a hit sends exactly those bytes
     assert [await redis.get(k) for k in keys] == [first.text]
@@ -77,9 +77,23 @@ async def test_catalog_reads_are_cached_and_invalidated_on_write(
         f"{CATALOG}/offerings", headers=manager.headers, json=NEW_OFFERING
     )
     assert created.status_code == 201
-    assert [k async for k in redis.scan_iter(match="grins:cache:catalog:*")] == []
+    # a new generation: the cached list is no longer read (it expires by its TTL)
+    assert await redis.get("grins:cache:catalog:generation") == "1"
     second = await app_client.get(f"{CATALOG}/offerings", headers=manager.headers)
     assert len(second.json()) == len(first.json()) + 1
+    assert await redis.get(keys[0]) == first.text
+    assert [k async for k in redis.scan_iter(match="grins:cache:catalog:1:*")]
+    code = NEW_OFFERING["code"]
+    offering_id = next(o["id"] for o in second.json() if o["code"] == code)
+    changed = await app_client.patch(
+        f"{CATALOG}/offerings/{offering_id}",
+        headers=manager.headers,
+        json={"base_price_cents": 12345},
+    )
+    assert changed.status_code == 200
+    third = await app_client.get(f"{CATALOG}/offerings", headers=manager.headers)
+    priced = next(o for o in third.json() if o["id"] == offering_id)
+    assert priced["base_price_cents"] == 12345
     audit = (
         await session.scalars(
             select(AuditEntry).where(AuditEntry.action == "offering.created")

@@ -18,6 +18,10 @@ from tests.conftest import LogCapture
 pytestmark = pytest.mark.integration
 
 
+async def _produce_text() -> str:
+    return "produced"
+
+
 def _redis_url(settings: Settings) -> str:
     assert settings.redis_url is not None
     return settings.redis_url
@@ -71,6 +75,57 @@ async def test_get_or_set_produces_once(redis: Redis) -> None:
     assert await cache.get_or_set("k", 30, produce) == {"n": 1}
     assert await cache.get_or_set("k", 30, produce) == {"n": 1}
     assert calls == 1
+
+
+async def test_a_namespace_serves_from_its_generation_until_invalidated(
+    redis: Redis,
+) -> None:
+    cache = Cache(redis)
+    produced: list[str] = []
+
+    async def produce() -> str:
+        produced.append(f"v{len(produced)}")
+        return produced[-1]
+
+    assert await cache.get_or_set_text_in("cat", "list:a", 30, produce) == "v0"
+    assert await cache.get_or_set_text_in("cat", "list:a", 30, produce) == "v0"
+    assert await redis.get("grins:cache:cat:0:list:a") == "v0"
+    assert 0 < await redis.ttl("grins:cache:cat:0:list:a") <= 30
+    await cache.set_text("other:list:a", "kept", 30)
+
+    assert await cache.invalidate_namespace("cat")
+    assert await cache.get_text_in("cat", "list:a") == (None, "1")
+    assert await cache.get_or_set_text_in("cat", "list:a", 30, produce) == "v1"
+    assert await cache.get_or_set_text_in("cat", "list:a", 30, produce) == "v1"
+    assert produced == ["v0", "v1"]
+    assert await cache.get_text("other:list:a") == "kept"  # other keys untouched
+
+
+async def test_a_value_produced_across_an_invalidation_is_never_served(
+    redis: Redis,
+) -> None:
+    """The race a plain delete loses: read old rows, the change commits and drops the
+    key, then the old rows are stored and served until their TTL."""
+    cache = Cache(redis)
+
+    async def read_before_the_change() -> str:
+        await cache.invalidate_namespace("cat")  # the change commits meanwhile
+        return "old price"
+
+    async def read_after_the_change() -> str:
+        return "new price"
+
+    async def must_not_run() -> str:
+        raise AssertionError("a hit was expected")
+
+    got = await cache.get_or_set_text_in("cat", "list", 30, read_before_the_change)
+    assert got == "old price"  # this request saw the old rows, as it read them
+    assert await cache.get_or_set_text_in("cat", "list", 30, read_after_the_change) == (
+        "new price"
+    )
+    assert await cache.get_or_set_text_in("cat", "list", 30, must_not_run) == (
+        "new price"
+    )
 
 
 async def test_cache_serves_when_redis_is_stopped(
@@ -144,9 +199,11 @@ async def test_a_cache_operation_starts_no_task_of_its_own(
             assert await cache.set(f"t{n}", {"n": n}, ttl_seconds=60)
             assert await cache.get(f"t{n}") == {"n": n}
             assert await cache.get_text(f"t{n}") == '{"n": ' + str(n) + "}"
+            assert await cache.get_text_in("tns", f"t{n}") == (None, "0")
+        assert await cache.invalidate_namespace("tns")
     finally:
         loop.set_task_factory(previous)
-        await cache.invalidate_prefix("t")
+        await cache.invalidate_prefix("t")  # the generation key of "tns" too
         await cache.redis.aclose()
     assert made == []
 
@@ -170,11 +227,16 @@ async def test_a_redis_that_never_answers_is_a_miss_after_the_timeout(
         assert await cache.invalidate("x") is False
         assert await cache.invalidate_prefix("x") == 0
         assert await cache.get_many(["x", "y"]) == [None, None]
+        assert await cache.get_text_in("ns", "x") == (None, None)
+        assert await cache.invalidate_namespace("ns") is False
+        produced = await cache.get_or_set_text_in("ns", "x", 5, _produce_text)
         elapsed = loop.time() - started
     finally:
         await cache.redis.aclose()
         server.close()
-    assert elapsed < 6 * 0.2 + 1  # six operations, each given up after 0.2 s
+    assert produced == "produced"
+    # nine operations (the last stores nothing), each given up after 0.2 s
+    assert elapsed < 9 * 0.2 + 1
     events = {x["event"] for x in logs.since_mark()}
     assert {
         "cache.redis.get_unavailable_detected",

@@ -45,7 +45,7 @@ from grins_platform.core.log_config import LoggerMixin
 from grins_platform.db.uow import UnitOfWork
 from grins_platform.properties.models import Property
 
-CACHE_PREFIX = "catalog:"
+CACHE_NAMESPACE = "catalog"
 _PerCustomerT = TypeVar("_PerCustomerT", PriceOverride, ServicePlan)
 CACHE_TTL_SECONDS = 300
 _OFFERING_LIST: TypeAdapter[list[OfferingRead]] = TypeAdapter(list[OfferingRead])
@@ -103,7 +103,7 @@ class CatalogService(LoggerMixin):
         The body is cached as it is sent, so a hit costs neither JSON parsing nor
         building and dumping a model per offering.
         """
-        key = f"{CACHE_PREFIX}offerings:{active}:{category}"
+        key = f"offerings:{active}:{category}"
 
         async def load() -> str:
             rows = await self.offerings.list_filtered(active=active, category=category)
@@ -112,7 +112,9 @@ class CatalogService(LoggerMixin):
 
         if self.cache is None:
             return await load()
-        return await self.cache.get_or_set_text(key, CACHE_TTL_SECONDS, load)
+        return await self.cache.get_or_set_text_in(
+            CACHE_NAMESPACE, key, CACHE_TTL_SECONDS, load
+        )
 
     async def get_offering(self, offering_id: uuid.UUID) -> Offering:
         """One offering or 404."""
@@ -206,7 +208,7 @@ class CatalogService(LoggerMixin):
 
     async def _invalidate(self) -> None:
         if self.cache is not None:
-            await self.cache.invalidate_prefix(CACHE_PREFIX)
+            await self.cache.invalidate_namespace(CACHE_NAMESPACE)
 
     # --- overrides -----------------------------------------------------------
 

@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, cast
 
 from fastapi import Depends, Request
 from redis.asyncio import Redis
@@ -22,12 +22,33 @@ log = DomainLogger("cache", "redis")
 KEY_PREFIX: Final = "grins:cache:"
 _SCAN_BATCH: Final = 500
 _MISSING: Final = object()
+# One round trip: a namespace's current generation and, in it, the value of one key.
+# ARGV[1] .. generation .. ARGV[2] is the value's key; a missing generation is "0".
+_GET_IN_GENERATION: Final = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
+"""
 
 CacheTimer = Callable[[str, float], None]
 
 
+def _text(raw: object) -> str | None:
+    if isinstance(raw, bytes):
+        return raw.decode()
+    return raw if isinstance(raw, str) else None
+
+
 class Cache:
     """``get``/``set`` JSON values with a TTL, and invalidate a key or a prefix.
+
+    Values that must never outlive a change of their source live in a *namespace*
+    (``get_or_set_text_in``, ``invalidate_namespace``): a namespace has a generation
+    number, every key of it is stored under the current generation, and invalidating
+    the namespace starts a new one. A request that read the old rows before the change
+    and stores its result after the invalidation stores it under the old generation,
+    which nobody reads again (a plain delete would be undone by that late write, and
+    the stale value served until its TTL). Invalidation is one ``INCR``, whatever the
+    number of keys; old generations expire by their TTL.
 
     Every operation is wrapped: a Redis error (refused, timeout) is logged at WARNING
     and treated as a miss, so the request is still served from the database.
@@ -46,6 +67,7 @@ class Cache:
         self.redis = redis
         self._timeout = timeout
         self._timer = timer
+        self._get_in_generation = redis.register_script(_GET_IN_GENERATION)
 
     def _key(self, key: str) -> str:
         return KEY_PREFIX + key
@@ -149,6 +171,71 @@ class Cache:
         if batch:
             removed += int(await self.redis.unlink(*batch))
         return removed
+
+    def _generation_key(self, namespace: str) -> str:
+        return self._key(f"{namespace}:generation")
+
+    async def get_text_in(
+        self, namespace: str, key: str
+    ) -> tuple[str | None, str | None]:
+        """``key``'s text in the namespace's current generation, and that generation.
+
+        The generation is ``None`` when Redis is unreachable: there is then nothing to
+        store a value under.
+        """
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._timeout):
+                reply: object = await self._get_in_generation(
+                    keys=[self._generation_key(namespace)],
+                    args=[self._key(f"{namespace}:"), f":{key}"],
+                )
+        except (RedisError, OSError) as exc:
+            log.detected("get_unavailable", key=key, error=type(exc).__name__)
+            return None, None
+        finally:
+            self._observe("get", started)
+        generation: object = None
+        raw: object = None
+        if isinstance(reply, list) and reply:
+            parts = cast("list[object]", reply)
+            generation, raw = parts[0], parts[1] if len(parts) > 1 else None
+        return _text(raw), _text(generation)
+
+    async def get_or_set_text_in(
+        self,
+        namespace: str,
+        key: str,
+        ttl_seconds: int,
+        produce: Callable[[], Awaitable[str]],
+    ) -> str:
+        """The cached text of ``key`` in ``namespace``, or ``produce()``'s, stored.
+
+        It is stored under the generation read before ``produce`` ran: if the
+        namespace was invalidated meanwhile, it lands where nobody reads it.
+        """
+        cached, generation = await self.get_text_in(namespace, key)
+        if cached is not None:
+            return cached
+        text = await produce()
+        if generation is not None:
+            await self.set_text(f"{namespace}:{generation}:{key}", text, ttl_seconds)
+        return text
+
+    async def invalidate_namespace(self, namespace: str) -> bool:
+        """Start a new generation of ``namespace``: each of its keys misses from now on.
+
+        False when Redis is unreachable (its values then expire by their TTL).
+        """
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self.redis.incr(self._generation_key(namespace))
+        except (RedisError, OSError) as exc:
+            log.detected(
+                "invalidate_unavailable", prefix=namespace, error=type(exc).__name__
+            )
+            return False
+        return True
 
     async def get_or_set(
         self, key: str, ttl_seconds: int, produce: Callable[[], Awaitable[Any]]
