@@ -41,7 +41,7 @@ from bench_stats import (
     op_table,
     parse_log,
     percentile,
-    redis_get_usec,
+    redis_usec,
     replace_block,
 )
 from http_client import HttpConnection
@@ -344,7 +344,7 @@ def targets(clients: int) -> dict[str, float]:
 
 def figures_line(clients: int, logs: LogFigures, redis_info: dict[str, Any]) -> str:
     """One row of the database/cache table."""
-    return figures_row(clients, logs, redis_get_usec(redis_info))
+    return figures_row(clients, logs, redis_usec(redis_info))
 
 
 async def redis_stats(redis_url: str, *, reset: bool) -> dict[str, Any]:
@@ -418,7 +418,8 @@ async def measure(
         "#### Database and cache (from the server's log, same runs)", "",
         ("| clients | statements | SQL p50 ms | SQL p95 ms | floor p95 ms | cache gets"
          " | get p95 ms | cache sets | set p95 ms | floor p95 ms"
-         " | slot wait p50 ms | slot wait p95 ms | Redis GET p50 µs | Redis GET p99 µs |"),
+         " | slot wait p50 ms | slot wait p95 ms | Redis cache read p50 µs"
+         " | Redis cache read p99 µs |"),
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *db_lines, "",
         "#### Nagle check: 300 sequential keep-alive `GET /health`, `--workers 2`", "",

@@ -84,12 +84,20 @@ def parse_log(lines: Iterable[str]) -> LogFigures:
     )
 
 
-def redis_get_usec(info: Mapping[str, object]) -> tuple[float, float]:
-    """Redis's own p50 and p99 (µs) of GET from ``INFO latencystats`` (Redis 7+).
+CACHE_READ_COMMAND = "evalsha"
+"""The command of a cache read in a namespace (``Cache.get_text_in``): one script
+that reads the generation and the value."""
 
-    NaN when the server does not report it (Redis 6.2, the embedded one).
+
+def redis_usec(
+    info: Mapping[str, object], command: str = CACHE_READ_COMMAND
+) -> tuple[float, float]:
+    """Redis's own p50 and p99 (µs) of ``command`` from ``INFO latencystats``.
+
+    NaN when the server does not report it (Redis 6.2, the embedded one) or the
+    command did not run.
     """
-    raw = info.get("latency_percentiles_usec_get")
+    raw = info.get(f"latency_percentiles_usec_{command}")
     if isinstance(raw, str):  # "p50=9.023,p99=20.095,p99.9=82.431"
         raw = dict(part.split("=", 1) for part in raw.split(","))
     if not isinstance(raw, Mapping):
@@ -101,7 +109,7 @@ def redis_get_usec(info: Mapping[str, object]) -> tuple[float, float]:
 def figures_row(
     clients: int,
     logs: LogFigures,
-    redis_get: tuple[float, float] = (math.nan, math.nan),
+    redis_read: tuple[float, float] = (math.nan, math.nan),
 ) -> str:
     """One row of the database/cache table (p95s are bucket bounds: within 5 %).
 
@@ -115,7 +123,7 @@ def figures_row(
         f"{fmt(sql.percentile(95))} | 50 | {get.count} | "
         f"{fmt(get.percentile(95))} | {put.count} | {fmt(put.percentile(95))} | 10 | "
         f"{fmt(logs.queue.percentile(50))} | {fmt(logs.queue.percentile(95))} | "
-        f"{_usec(redis_get[0])} | {_usec(redis_get[1])} |"
+        f"{_usec(redis_read[0])} | {_usec(redis_read[1])} |"
     )
 
 
