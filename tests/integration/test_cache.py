@@ -139,6 +139,13 @@ async def test_cache_serves_when_redis_is_stopped(
     try:
         await cache.set("dash", {"jobs": 3}, ttl_seconds=60)
         assert await cache.get("dash") == {"jobs": 3}
+        # the embedded Redis is 6.2: the namespace's script runs there too
+        assert await cache.get_or_set_text_in("ns", "k", 60, _produce_text) == (
+            "produced"
+        )
+        assert await cache.get_text_in("ns", "k") == ("produced", "0")
+        assert await cache.invalidate_namespace("ns")
+        assert await cache.get_text_in("ns", "k") == (None, "1")
         server.shutdown(nosave=True)
 
         async def from_database() -> dict[str, int]:
@@ -150,6 +157,8 @@ async def test_cache_serves_when_redis_is_stopped(
         assert await cache.invalidate("dash") is False
         assert await cache.invalidate_prefix("da") == 0
         assert await cache.get_or_set("dash", 60, from_database) == {"jobs": 4}
+        assert await cache.get_text_in("ns", "k") == (None, None)
+        assert await cache.invalidate_namespace("ns") is False
     finally:
         await client.aclose()
     warnings = [x for x in logs.since_mark() if x["level"] == "warning"]
